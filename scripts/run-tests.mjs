@@ -1,0 +1,34 @@
+// Test runner: finds *.test.ts files for the named suites and runs them with node's test runner.
+//   unit: src/**/*.test.ts      e2e: tests/e2e/**/*.test.ts     (more suites: tests/<name>/)
+// TEST_FILTER=substring narrows the files; extra args after the suites are passed to node --test.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const suiteRoots = { unit: 'src', e2e: 'tests/e2e', compat: 'tests/compat', robustness: 'tests/robustness' };
+const args = process.argv.slice(2);
+const suites = args.filter((a) => a in suiteRoots);
+const passThrough = args.filter((a) => !(a in suiteRoots));
+
+function collect(dir, out) {
+  let names;
+  try { names = readdirSync(dir); } catch { return out; }
+  for (const name of names.sort()) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) collect(path, out);
+    else if (name.endsWith('.test.ts')) out.push(relative(root, path));
+  }
+  return out;
+}
+
+const filter = process.env.TEST_FILTER ?? '';
+const files = suites.flatMap((s) => collect(join(root, suiteRoots[s]), [])).filter((f) => f.includes(filter));
+if (files.length === 0) {
+  console.error(`run-tests: no test files for suites [${suites.join(', ')}] filter '${filter}'`);
+  process.exit(1);
+}
+const result = spawnSync(process.execPath, [
+  '--import', 'tsx', '--test', '--test-concurrency=1', ...passThrough, ...files,
+], { cwd: root, stdio: 'inherit' });
+process.exit(result.status ?? 1);

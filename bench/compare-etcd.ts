@@ -1,0 +1,369 @@
+/**
+ * tetcd vs etcd on this machine, single member each, same client and workloads.
+ *
+ *   npx tsx bench/compare-etcd.ts [--quick] [--candidate tetcd|etcd] [--no-write] [--load-keys N]
+ *
+ * For each server in turn (never both at once, so they do not compete for CPU): start it with a fresh
+ * temp data dir on free 127.0.0.1 ports, wait until Status answers, run the workloads below with the
+ * `tetcd benchmark` code (src/cli/benchmark), sample the server's RSS from /proc, then (full mode)
+ * load LOAD_KEYS keys and read RSS again, then stop it. Prints a markdown table and (unless
+ * --no-write) replaces the "## Single member: tetcd benchmark vs etcd" section of docs/performance.md.
+ * `--candidate etcd` benchmarks etcd against itself, to check the harness.
+ */
+import { spawn, execFileSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, openSync, readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { EtcdClient } from '../src/client/index.js';
+import { runBenchmark } from '../src/cli/benchmark/workloads.js';
+import type { CommonOptions, WorkloadSpec } from '../src/cli/benchmark/workloads.js';
+import { encodeKey } from '../src/cli/benchmark/keys.js';
+import type { KeyPlan } from '../src/cli/benchmark/keys.js';
+import { requestsPerSecond, latencyAtMs } from '../src/cli/benchmark/report.js';
+import type { BenchmarkResult } from '../src/cli/benchmark/report.js';
+
+const ROOT = resolve(new URL('..', import.meta.url).pathname);
+const ETCD_BIN = '/usr/bin/etcd';
+const TETCD_BIN = join(ROOT, 'bin/tetcd');
+const DOC_PATH = join(ROOT, 'docs/performance.md');
+const SECTION_HEADING = '## Single member: tetcd benchmark vs etcd';
+const READY_TIMEOUT_MS = 60_000;
+const STOP_TIMEOUT_MS = 15_000;
+const RSS_SAMPLE_INTERVAL_MS = 200;
+/** A workload that has not finished by then is cut short (its row says so). */
+const WORKLOAD_DEADLINE_MS = 10 * 60_000;
+const LOAD_KEYS_DEFAULT = 1_000_000;
+const VALUE_SIZE_BYTES = 256;
+const KEY_SIZE_BYTES = 8;
+
+type ServerKind = 'etcd' | 'tetcd';
+
+interface Args { quick: boolean; candidate: ServerKind; write: boolean; loadKeys: number }
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { quick: false, candidate: 'tetcd', write: true, loadKeys: LOAD_KEYS_DEFAULT };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--quick') args.quick = true;
+    else if (arg === '--full') args.quick = false;
+    else if (arg === '--no-write') args.write = false;
+    else if (arg === '--candidate' && (argv[i + 1] === 'etcd' || argv[i + 1] === 'tetcd')) {
+      args.candidate = argv[++i] as ServerKind;
+    } else if (arg === '--load-keys' && /^\d+$/.test(argv[i + 1] ?? '')) args.loadKeys = Number(argv[++i]);
+    else throw new Error(`unknown argument ${arg}`);
+  }
+  return args;
+}
+
+/** One measured row of the table. `better` says which direction wins. */
+interface Metric { name: string; unit: string; better: 'higher' | 'lower'; value: number | undefined; note?: string }
+
+interface Step { label: string; spec: WorkloadSpec; common: Omit<CommonOptions, 'endpoints'>;
+  metrics: Array<{ name: string; unit: string; better: 'higher' | 'lower'; pick: (r: BenchmarkResult) => number }> }
+
+const keyPlan = (sequentialKeys: boolean, keySpaceSize: number): KeyPlan =>
+  ({ keySizeBytes: KEY_SIZE_BYTES, keySpaceSize, sequentialKeys });
+const put = (sequential: boolean, keySpaceSize: number): WorkloadSpec =>
+  ({ kind: 'put', valueSizeBytes: VALUE_SIZE_BYTES, keyPlan: keyPlan(sequential, keySpaceSize) });
+const rps = (r: BenchmarkResult): number => requestsPerSecond(r);
+const pMs = (p: number) => (r: BenchmarkResult): number => latencyAtMs(r.latency, p);
+const many = { conns: 10, clients: 100, ratePerSecond: 0, dialTimeoutMs: 5_000, deadlineMs: WORKLOAD_DEADLINE_MS };
+const single = { ...many, conns: 1, clients: 1 };
+/** Keys loaded before the range steps; the range steps read one of them. */
+const PRELOAD_KEYS = 10_000;
+const RANGE_KEY = encodeKey(42, KEY_SIZE_BYTES);
+
+/** The workloads, in the order they run. */
+function steps(): Step[] {
+  return [
+    { label: 'put', spec: put(false, 1), common: { ...many, total: 50_000 }, metrics: [
+      { name: 'put throughput (100 clients, 10 conns, 256 B values)', unit: 'req/s', better: 'higher', pick: rps },
+      { name: 'put p99 latency (100 clients)', unit: 'ms', better: 'lower', pick: pMs(99) }] },
+    { label: 'put-1', spec: put(false, 1), common: { ...single, total: 2_000 }, metrics: [
+      { name: 'put p50 latency (1 client, 1 conn)', unit: 'ms', better: 'lower', pick: pMs(50) },
+      { name: 'put throughput (1 client)', unit: 'req/s', better: 'higher', pick: rps }] },
+    { label: 'preload', spec: put(true, PRELOAD_KEYS), common: { ...many, total: PRELOAD_KEYS }, metrics: [] },
+    { label: 'range-l', spec: { kind: 'range', key: RANGE_KEY, consistency: 'l', limit: 0 },
+      common: { ...many, total: 50_000 }, metrics: [
+        { name: 'range (linearizable) throughput (100 clients)', unit: 'req/s', better: 'higher', pick: rps },
+        { name: 'range (linearizable) p99 latency', unit: 'ms', better: 'lower', pick: pMs(99) }] },
+    { label: 'range-s', spec: { kind: 'range', key: RANGE_KEY, consistency: 's', limit: 0 },
+      common: { ...many, total: 50_000 }, metrics: [
+        { name: 'range (serializable) throughput (100 clients)', unit: 'req/s', better: 'higher', pick: rps },
+        { name: 'range (serializable) p99 latency', unit: 'ms', better: 'lower', pick: pMs(99) }] },
+    { label: 'range-l-1', spec: { kind: 'range', key: RANGE_KEY, consistency: 'l', limit: 0 },
+      common: { ...single, total: 5_000 }, metrics: [
+        { name: 'range (linearizable) p50 latency (1 client)', unit: 'ms', better: 'lower', pick: pMs(50) }] },
+    { label: 'txn-put', spec: { kind: 'txn-put', keyPlan: keyPlan(false, 100_000), valueSizeBytes: VALUE_SIZE_BYTES,
+      txnOps: 1 },
+      common: { ...many, total: 20_000 }, metrics: [
+        { name: 'txn-put throughput (100 clients, random keys)', unit: 'req/s', better: 'higher', pick: rps }] },
+  ];
+}
+
+/** A free 127.0.0.1 TCP port (bind to 0, read it, release it). */
+async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => (port > 0 ? resolvePort(port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+interface RunningServer { kind: ServerKind; child: ChildProcess; endpoint: string; dataDir: string; logPath: string }
+
+const children = new Set<ChildProcess>();
+process.on('exit', () => { for (const child of children) child.kill('SIGKILL'); });
+
+async function startServer(kind: ServerKind, scratch: string): Promise<RunningServer> {
+  const [clientPort, peerPort] = [await freePort(), await freePort()];
+  const dataDir = join(scratch, `${kind}-data`);
+  const logPath = join(scratch, `${kind}.log`);
+  const peerUrl = `http://127.0.0.1:${peerPort}`;
+  const clientUrl = `http://127.0.0.1:${clientPort}`;
+  const flags = [`--name=bench`, `--data-dir=${dataDir}`, `--listen-client-urls=${clientUrl}`,
+    `--advertise-client-urls=${clientUrl}`, `--listen-peer-urls=${peerUrl}`,
+    `--initial-advertise-peer-urls=${peerUrl}`, `--initial-cluster=bench=${peerUrl}`];
+  const [command, args] = kind === 'etcd' ? [ETCD_BIN, flags] : [process.execPath, [TETCD_BIN, 'server', ...flags]];
+  const log = openSync(logPath, 'a');
+  const child = spawn(command, args, { stdio: ['ignore', log, log] });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  const server = { kind, child, endpoint: `127.0.0.1:${clientPort}`, dataDir, logPath };
+  await waitReady(server);
+  return server;
+}
+
+function logTail(path: string): string {
+  try { return readFileSync(path, 'utf8').split('\n').slice(-30).join('\n'); } catch { return '(no log)'; }
+}
+
+async function waitReady(server: RunningServer): Promise<void> {
+  const client = new EtcdClient({ endpoints: [server.endpoint], requestTimeoutMs: 1_000 });
+  const startMs = performance.now();
+  try {
+    for (;;) {
+      if (server.child.exitCode !== null || server.child.signalCode !== null) {
+        throw new Error(`${server.kind} exited during start-up; log tail:\n${logTail(server.logPath)}`);
+      }
+      try {
+        await client.put({ key: new TextEncoder().encode('bench-ready'), value: new Uint8Array(0) });
+        return;
+      } catch (error) {
+        if (performance.now() - startMs > READY_TIMEOUT_MS) {
+          throw new Error(`${server.kind} not ready after ${READY_TIMEOUT_MS} ms (${String(error)}); log tail:\n` +
+            logTail(server.logPath));
+        }
+        await sleep(200);
+      }
+    }
+  } finally {
+    client.close();
+  }
+}
+
+async function stopServer(server: RunningServer): Promise<void> {
+  if (server.child.exitCode === null && server.child.signalCode === null) {
+    const exited = new Promise((resolveExit) => server.child.once('exit', resolveExit));
+    server.child.kill('SIGTERM');
+    const timer = setTimeout(() => server.child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
+/** RSS in bytes of `pid` plus all its descendants (a launcher may fork the real server). */
+function treeRssBytes(pid: number): number {
+  const childrenOf = new Map<number, number[]>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      childrenOf.set(ppid, [...(childrenOf.get(ppid) ?? []), Number(name)]);
+    } catch { /* the process exited while we looked */ }
+  }
+  let total = 0;
+  const stack = [pid];
+  while (stack.length > 0) {
+    const next = stack.pop()!;
+    try {
+      const kib = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${next}/status`, 'utf8'))?.[1];
+      total += Number(kib ?? 0) * 1024;
+    } catch { /* gone */ }
+    stack.push(...(childrenOf.get(next) ?? []));
+  }
+  return total;
+}
+
+/** Samples RSS every RSS_SAMPLE_INTERVAL_MS and keeps the peak. */
+class RssSampler {
+  peakBytes = 0;
+  private readonly timer: NodeJS.Timeout;
+  constructor(private readonly pid: number) {
+    this.sample();
+    this.timer = setInterval(() => this.sample(), RSS_SAMPLE_INTERVAL_MS);
+  }
+  sample(): number {
+    const bytes = treeRssBytes(this.pid);
+    this.peakBytes = Math.max(this.peakBytes, bytes);
+    return bytes;
+  }
+  stop(): void { clearInterval(this.timer); }
+}
+
+const MIB = 1024 * 1024;
+
+/** Runs every step plus the memory probes against one server; returns metrics in table order. */
+async function measure(kind: ServerKind, args: Args, scratch: string): Promise<Metric[]> {
+  const server = await startServer(kind, scratch);
+  const pid = server.child.pid!;
+  const sampler = new RssSampler(pid);
+  const metrics: Metric[] = [{ name: 'RSS after start-up (idle)', unit: 'MiB', better: 'lower',
+    value: sampler.sample() / MIB }];
+  try {
+    for (const step of steps()) {
+      const result = await runBenchmark({ ...step.common, endpoints: [server.endpoint] }, step.spec);
+      const failed = [...result.errorCounts.values()].reduce((a, b) => a + b, 0);
+      const cut = result.latency.count + failed < step.common.total;
+      console.error(`[${kind}] ${step.label}: ${requestsPerSecond(result).toFixed(0)} req/s, ` +
+        `p50 ${latencyAtMs(result.latency, 50).toFixed(2)} ms, p99 ${latencyAtMs(result.latency, 99).toFixed(2)} ms,` +
+        ` ${failed} errors${cut ? ' (cut short at deadline)' : ''}`);
+      const note = failed > 0 || cut ? `${failed} errors${cut ? ', cut short' : ''}` : undefined;
+      for (const m of step.metrics) {
+        metrics.push({ name: m.name, unit: m.unit, better: m.better, value: m.pick(result),
+          ...(note === undefined ? {} : { note }) });
+      }
+    }
+    metrics.push({ name: 'peak RSS during the workloads above', unit: 'MiB', better: 'lower',
+      value: sampler.peakBytes / MIB });
+    if (!args.quick) metrics.push(...await loadKeys(kind, server, args.loadKeys));
+  } finally {
+    sampler.stop();
+    await stopServer(server);
+  }
+  return metrics;
+}
+
+/** Loads `count` distinct keys (8-byte keys, 256-byte values) and reports time and RSS after. */
+async function loadKeys(kind: ServerKind, server: RunningServer, count: number): Promise<Metric[]> {
+  const common = { ...many, conns: 20, clients: 200, total: count, endpoints: [server.endpoint] };
+  const result = await runBenchmark(common, put(true, count));
+  const failed = [...result.errorCounts.values()].reduce((a, b) => a + b, 0);
+  await sleep(2_000);
+  const rssBytes = treeRssBytes(server.child.pid!);
+  console.error(`[${kind}] load ${count} keys: ${requestsPerSecond(result).toFixed(0)} req/s, ` +
+    `${result.latency.count} ok, ${failed} errors, RSS ${(rssBytes / MIB).toFixed(0)} MiB`);
+  const note = result.latency.count < count ? `only ${result.latency.count} keys written` : undefined;
+  const withNote = note === undefined ? {} : { note };
+  return [
+    { name: `load ${count.toLocaleString('en-US')} keys: throughput (200 clients)`, unit: 'req/s', better: 'higher',
+      value: requestsPerSecond(result), ...withNote },
+    { name: `RSS after loading ${count.toLocaleString('en-US')} keys`, unit: 'MiB', better: 'lower',
+      value: rssBytes / MIB, ...withNote },
+  ];
+}
+
+function formatValue(value: number | undefined): string {
+  if (value === undefined) return 'n/a';
+  return value >= 100 ? value.toFixed(0) : value.toFixed(2);
+}
+
+/** Markdown table: candidate, baseline, ratio candidate/baseline, and which way is better. */
+function table(candidate: ServerKind, rows: Metric[], baseline: Metric[]): string {
+  const head = `| metric | ${candidate} | etcd | ratio ${candidate}/etcd | better |\n|---|---:|---:|---:|---|`;
+  const lines = rows.map((row, i) => {
+    const base = baseline[i];
+    const ratio = row.value !== undefined && base?.value !== undefined && base.value > 0
+      ? (row.value / base.value).toFixed(2) : 'n/a';
+    const notes = [row.note, base?.note].filter((n) => n !== undefined).join('; ');
+    const name = `${row.name} (${row.unit})${notes === '' ? '' : ` — ${notes}`}`;
+    return `| ${name} | ${formatValue(row.value)} | ${formatValue(base?.value)} | ${ratio} | ${row.better} |`;
+  });
+  return [head, ...lines].join('\n');
+}
+
+function versionOf(command: string, args: string[]): string {
+  try {
+    return execFileSync(command, args, { encoding: 'utf8', timeout: 10_000 }).split('\n')[0]!.trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+function environment(candidate: ServerKind): string {
+  const cpuModel = cpus()[0]?.model ?? 'unknown CPU';
+  const tetcdVersion = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version as string;
+  const gitCommit = versionOf('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD']);
+  return [
+    `- Date: ${new Date().toISOString()}`,
+    `- Machine: ${cpus().length} CPUs (nproc; ${cpuModel}), ${(totalmem() / 1024 ** 3).toFixed(1)} GiB memory, ` +
+      `${versionOf('uname', ['-sr'])}`,
+    `- etcd: ${versionOf(ETCD_BIN, ['--version'])} (${ETCD_BIN})`,
+    `- ${candidate === 'tetcd' ? `tetcd: ${tetcdVersion} (git ${gitCommit})` : 'candidate: etcd (harness self-check)'}` +
+      `, Node ${process.version}`,
+  ].join('\n');
+}
+
+function section(args: Args, commandLine: string, body: string): string {
+  return `${SECTION_HEADING}
+
+Measured by \`${commandLine}\` (bench/compare-etcd.ts). Each server runs alone as a single member with a fresh
+data dir on 127.0.0.1; the load comes from \`tetcd benchmark\`'s code (src/cli/benchmark, one Node process on
+the same machine, so client and server share the CPUs). Workloads, in order: put 50,000 × (8 B key, 256 B value,
+one key rewritten) with 100 clients over 10 connections; put 2,000 with 1 client; preload 10,000 keys; range one
+key 50,000 times, linearizable and serializable, 100 clients; range 5,000 times with 1 client; txn-put 20,000
+(one put per txn, random keys out of 100,000) with 100 clients${args.quick ? '' : `; then load ${args.loadKeys.toLocaleString('en-US')} keys (8 B keys, 256 B values, 200 clients) and read RSS 2 s later`}.
+RSS is VmRSS from /proc/<pid>/status (summed over the server's process tree).
+
+The ratio column is ${args.candidate}/etcd. For throughput (req/s) higher is better, so a ratio above 1 favours
+${args.candidate}; for latency (ms) and memory (MiB) lower is better, so a ratio below 1 favours ${args.candidate}.
+
+${body}
+`;
+}
+
+/** Replaces (or appends) our section of docs/performance.md, keeping every other section. */
+function writeSection(text: string): void {
+  const current = existsSync(DOC_PATH) ? readFileSync(DOC_PATH, 'utf8') : '# Performance\n\n';
+  const start = current.indexOf(SECTION_HEADING);
+  if (start < 0) {
+    writeFileSync(DOC_PATH, `${current.trimEnd()}\n\n${text}`);
+    return;
+  }
+  const after = current.indexOf('\n## ', start + SECTION_HEADING.length);
+  const rest = after < 0 ? '' : current.slice(after + 1);
+  writeFileSync(DOC_PATH, `${current.slice(0, start)}${text}${rest === '' ? '' : `\n${rest}`}`);
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  if (!existsSync(ETCD_BIN)) throw new Error(`${ETCD_BIN} is missing (apt-get install etcd-server)`);
+  const commandLine = ['npx tsx bench/compare-etcd.ts', ...process.argv.slice(2)].join(' ');
+  const scratch = mkdtempSync(join(tmpdir(), 'tetcd-compare-'));
+  try {
+    const baseline = await measure('etcd', args, scratch);
+    const candidate = await measure(args.candidate, args, scratch);
+    const body = `${environment(args.candidate)}\n\n${table(args.candidate, candidate, baseline)}`;
+    const text = section(args, commandLine, body);
+    console.log(text);
+    if (args.write) {
+      writeSection(text);
+      console.error(`wrote ${DOC_PATH}`);
+    }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.stack ?? error.message : error);
+  process.exit(1);
+});

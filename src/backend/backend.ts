@@ -1,0 +1,296 @@
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { assert } from '../base/assert.js';
+import { Limits } from '../base/limits.js';
+import { type BucketName } from './buckets.js';
+import { bytesToBinaryString } from './bytes.js';
+import {
+  fsyncPath, lmdbInUseBytes, LMDB_KEY_BYTES_MAX, MAP_SIZE_BYTES_DEFAULT, openLmdbEnv, type LmdbDbi, type LmdbEnv,
+} from './lmdb-env.js';
+import { DELETED, PendingBatch } from './pending-batch.js';
+import { collectOverlay, mergeRange, type CommittedRange } from './range-merge.js';
+
+/** Options for Backend.open; every field has etcd's default. */
+export interface BackendOptions {
+  /** Commit once a batch holds this many writes (etcd's batch limit). */
+  batchLimit?: number;
+  /** Commit this long after the first write of a batch (etcd's batch interval). */
+  batchIntervalMs?: number;
+  /** LMDB map size (virtual address space; the store cannot grow past it). */
+  mapSizeBytes?: number;
+  /** Called after every commit with its duration (etcd_disk_backend_commit_duration_seconds). */
+  onCommit?: (durationMs: number) => void;
+}
+
+const DEFRAG_INFIX = '.defrag-';
+
+/**
+ * etcd-style batched key-value backend over one LMDB file with one named database per etcd bucket.
+ *
+ * Writes go into an in-memory pending batch; reads overlay the pending batch and the batch being
+ * committed (if any) on committed LMDB data, so a read sees every write made so far. A batch commits
+ * as one LMDB transaction (fsynced, on lmdb's write thread) when it reaches `batchLimit` writes,
+ * `batchIntervalMs` after its first write, on forceCommit(), defrag() or close(). Automatic commits
+ * never run synchronously inside a write call and wait while holdCommits() holds, so a caller that
+ * applies one raft entry in one synchronous turn (or under a hold) commits it atomically together
+ * with its consistent index.
+ *
+ * Durability comes from the WAL; a commit failure is fatal (every later call throws it).
+ */
+export class Backend {
+  private env: LmdbEnv;
+  private pending = new PendingBatch();
+  private committing: PendingBatch | undefined = undefined;
+  private commitChain: Promise<void> = Promise.resolve();
+  private timer: NodeJS.Timeout | undefined = undefined;
+  private immediate: NodeJS.Immediate | undefined = undefined;
+  private holdCount = 0;
+  private commitWanted = false;
+  private failure: unknown = undefined;
+  private closed = false;
+  private readonly batchLimit: number;
+  private readonly batchIntervalMs: number;
+  private readonly mapSizeBytes: number;
+  private readonly onCommit: ((durationMs: number) => void) | undefined;
+  private defragCount = 0;
+
+  private constructor(readonly path: string, options: BackendOptions) {
+    this.batchLimit = options.batchLimit ?? Limits.backendBatchLimit;
+    this.batchIntervalMs = options.batchIntervalMs ?? Limits.backendBatchIntervalMs;
+    this.mapSizeBytes = options.mapSizeBytes ?? MAP_SIZE_BYTES_DEFAULT;
+    this.onCommit = options.onCommit;
+    assert(Number.isSafeInteger(this.batchLimit) && this.batchLimit > 0, 'batchLimit must be positive');
+    assert(this.batchIntervalMs >= 0, 'batchIntervalMs must not be negative');
+    removeDefragLeftovers(path);
+    this.env = openLmdbEnv(path, this.mapSizeBytes);
+  }
+
+  /**
+   * Opens or creates the backend file at `path` (its directory is created). Leftovers of an
+   * interrupted defrag are removed first; the original file is then intact. Throws lmdb/fs errors.
+   */
+  static async open(path: string, options: BackendOptions = {}): Promise<Backend> {
+    mkdirSync(dirname(path), { recursive: true });
+    return new Backend(path, options);
+  }
+
+  /** Stages `key` = `value` in `bucket`. Throws AssertionError on an empty or too long key. */
+  put(bucket: BucketName, key: Uint8Array, value: Uint8Array): void {
+    this.checkWritable(key);
+    this.pending.set(bucket, bytesToBinaryString(key), value);
+    this.afterWrite();
+  }
+
+  /** Stages removal of `key` from `bucket` (a no-op at commit if absent). */
+  delete(bucket: BucketName, key: Uint8Array): void {
+    this.checkWritable(key);
+    this.pending.set(bucket, bytesToBinaryString(key), DELETED);
+    this.afterWrite();
+  }
+
+  /** The value of `key`, including uncommitted writes; undefined when absent. Returns a copy. */
+  get(bucket: BucketName, key: Uint8Array): Uint8Array | undefined {
+    this.checkUsable();
+    const text = bytesToBinaryString(key);
+    let staged = this.pending.get(bucket, text);
+    if (staged === undefined && this.committing !== undefined) staged = this.committing.get(bucket, text);
+    if (staged !== undefined) return staged === DELETED ? undefined : staged;
+    if (key.length === 0 || key.length > LMDB_KEY_BYTES_MAX) return undefined;
+    return this.dbi(bucket).get(key);
+  }
+
+  /**
+   * Ordered [key, value] pairs with start <= key < end (`end` undefined: to the end of the bucket),
+   * uncommitted writes included, at most `limit` (0/undefined: all). Consume it before the next
+   * await: the iterable must not outlive the current turn, nor be interleaved with writes.
+   */
+  range(bucket: BucketName, start: Uint8Array, end?: Uint8Array, limit?: number): Iterable<[Uint8Array, Uint8Array]> {
+    this.checkUsable();
+    const overlays = this.committing === undefined ? [this.pending] : [this.pending, this.committing];
+    const startText = bytesToBinaryString(start);
+    const endText = end === undefined ? undefined : bytesToBinaryString(end);
+    const overlay = collectOverlay(overlays, bucket, startText, endText);
+    return mergeRange(this.committedRange(bucket, start, end), overlay, limit);
+  }
+
+  /** Commits everything written so far; resolves once it is durable in LMDB. Throws a commit failure. */
+  forceCommit(): Promise<void> {
+    this.checkUsable();
+    return this.enqueue(() => this.commitOnce());
+  }
+
+  /**
+   * Defers automatic commits until the returned release function is called (call it exactly once).
+   * forceCommit() is not deferred.
+   */
+  holdCommits(): () => void {
+    this.holdCount++;
+    let released = false;
+    return () => {
+      assert(!released, 'commit hold released twice');
+      released = true;
+      this.holdCount--;
+      if (this.holdCount === 0 && this.commitWanted) this.scheduleImmediateCommit();
+    };
+  }
+
+  /** Size of the data file in bytes (Status.dbSize). */
+  sizeBytes(): number {
+    return statSync(this.path).size;
+  }
+
+  /** Bytes of LMDB pages in use (Status.dbSizeInUse); free pages are excluded. */
+  sizeInUseBytes(): number {
+    this.checkUsable();
+    return lmdbInUseBytes(this.env);
+  }
+
+  /**
+   * Rewrites the file compactly: commits, copies live pages to a temp file, fsyncs it, switches to
+   * it, atomically renames it over the old file and fsyncs the directory. A crash at any point
+   * leaves either the old or the new complete file (leftovers are removed on open). Writes during
+   * defrag stay pending; reads keep working. Throws fs/lmdb errors.
+   */
+  defrag(): Promise<void> {
+    this.checkUsable();
+    return this.enqueue(() => this.defragOnce());
+  }
+
+  /** Commits pending writes and closes the file. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    if (this.failure === undefined) await this.enqueue(() => this.commitOnce());
+    this.closed = true;
+    this.clearTimers();
+    await this.env.root.close();
+  }
+
+  private enqueue(step: () => Promise<void>): Promise<void> {
+    const next = this.commitChain.then(step);
+    this.commitChain = next.catch(() => undefined);
+    return next;
+  }
+
+  private async commitOnce(): Promise<void> {
+    this.clearTimers();
+    this.commitWanted = false;
+    if (this.failure !== undefined) throw this.failure;
+    if (this.pending.opCount === 0) return;
+    const batch = this.pending;
+    batch.freeze();
+    this.committing = batch;
+    this.pending = new PendingBatch();
+    const startMs = performance.now();
+    try {
+      await this.writeBatch(batch);
+    } catch (error) {
+      this.failure = error;
+      throw error;
+    }
+    this.env.root.resetReadTxn();
+    this.committing = undefined;
+    this.onCommit?.(performance.now() - startMs);
+  }
+
+  private writeBatch(batch: PendingBatch): Promise<unknown> {
+    const { root } = this.env;
+    return root.batch(() => {
+      batch.forEach((bucket, text, value) => {
+        const key = Buffer.from(text, 'latin1');
+        if (value === DELETED) void this.dbi(bucket).remove(key);
+        else void this.dbi(bucket).put(key, value);
+      });
+    });
+  }
+
+  private async defragOnce(): Promise<void> {
+    await this.commitOnce();
+    const temp = `${this.path}${DEFRAG_INFIX}${process.pid}-${++this.defragCount}`;
+    await this.env.root.backup(temp, true);
+    fsyncPath(temp);
+    const old = this.env;
+    // Reads switch to the compacted copy at once (it holds everything committed; writes are held).
+    this.env = openLmdbEnv(temp, this.mapSizeBytes);
+    await old.root.close();
+    renameSync(temp, this.path);
+    fsyncPath(dirname(this.path));
+  }
+
+  private afterWrite(): void {
+    if (this.pending.opCount >= this.batchLimit) {
+      this.requestCommit(true);
+    } else if (this.timer === undefined && this.immediate === undefined) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.requestCommit(false);
+      }, this.batchIntervalMs);
+      this.timer.unref();
+    }
+  }
+
+  private requestCommit(urgent: boolean): void {
+    if (this.holdCount > 0) {
+      this.commitWanted = true;
+      return;
+    }
+    if (urgent) this.scheduleImmediateCommit();
+    else this.autoCommit();
+  }
+
+  private scheduleImmediateCommit(): void {
+    if (this.immediate !== undefined) return;
+    this.immediate = setImmediate(() => {
+      this.immediate = undefined;
+      if (this.holdCount > 0) this.commitWanted = true;
+      else this.autoCommit();
+    });
+  }
+
+  private autoCommit(): void {
+    if (this.closed || this.pending.opCount === 0) return;
+    // A failed automatic commit is recorded in `failure` and rethrown by the next call.
+    this.enqueue(() => this.commitOnce()).catch(() => undefined);
+  }
+
+  private clearTimers(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    if (this.immediate !== undefined) clearImmediate(this.immediate);
+    this.timer = undefined;
+    this.immediate = undefined;
+  }
+
+  private committedRange(bucket: BucketName, start: Uint8Array, end: Uint8Array | undefined): CommittedRange {
+    const dbi = this.dbi(bucket);
+    const from = start.length === 0 ? Buffer.alloc(1) : start;
+    const options = end === undefined ? { start: from } : { start: from, end };
+    if (end !== undefined && Buffer.compare(from, end) >= 0) return [];
+    return dbi.getRange(options).map((entry): [Uint8Array, Uint8Array] => [entry.key, entry.value]);
+  }
+
+  private dbi(bucket: BucketName): LmdbDbi {
+    const dbi = this.env.dbis.get(bucket);
+    assert(dbi !== undefined, `unknown bucket ${bucket}`);
+    return dbi;
+  }
+
+  private checkUsable(): void {
+    assert(!this.closed, 'backend is closed');
+    if (this.failure !== undefined) throw this.failure;
+  }
+
+  private checkWritable(key: Uint8Array): void {
+    this.checkUsable();
+    assert(key.length > 0, 'backend keys must not be empty');
+    assert(key.length <= LMDB_KEY_BYTES_MAX, `backend key longer than ${LMDB_KEY_BYTES_MAX} bytes`);
+  }
+}
+
+/** Removes `<file>.defrag-*` temp files and their lock files left by an interrupted defrag. */
+function removeDefragLeftovers(path: string): void {
+  const directory = dirname(path);
+  if (!existsSync(directory)) return;
+  const prefix = basename(path) + DEFRAG_INFIX;
+  for (const name of readdirSync(directory)) {
+    if (name.startsWith(prefix)) rmSync(join(directory, name), { force: true });
+  }
+}

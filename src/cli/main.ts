@@ -1,0 +1,70 @@
+/**
+ * The single `tetcd` binary: `tetcd server`, `tetcd ctl` (= tetcdctl), `tetcd utl` (= tetcdutl),
+ * `tetcd benchmark`, `tetcd version`. bin/tetcdctl and bin/tetcdutl call main() with the subcommand
+ * prepended, so every entry point shares one dispatcher.
+ */
+import { Command } from 'commander';
+import { ETCD_SERVER_VERSION, TETCD_VERSION } from '../base/version.js';
+import { registerBenchmarkCommand } from './benchmark/command.js';
+import { runServerCommand } from './server-command.js';
+
+const USAGE = `Usage: tetcd <command> [flags]
+
+Commands:
+  server      run a tetcd member (etcd's flags and ETCD_* env vars)
+  ctl         etcdctl-compatible client (also installed as tetcdctl)
+  utl         etcdutl-compatible offline tool (also installed as tetcdutl)
+  benchmark   load generator compatible with etcd's benchmark tool
+  version     print versions
+`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'server':
+      return runServerCommand(rest);
+    case 'ctl': {
+      const { runCtl } = await import('./ctl/main.js');
+      return runCtl(rest);
+    }
+    case 'utl': {
+      const { runUtl } = await import('./utl/main.js');
+      return runUtl(rest);
+    }
+    case 'benchmark': {
+      const program = new Command('tetcd').exitOverride();
+      registerBenchmarkCommand(program);
+      try {
+        await program.parseAsync(['benchmark', ...rest], { from: 'user' });
+        return 0;
+      } catch (error) {
+        return exitCodeOf(error);
+      }
+    }
+    case 'version':
+    case '--version':
+      process.stdout.write(`tetcd Version: ${TETCD_VERSION}\netcd API Version: ${ETCD_SERVER_VERSION}\nNode Version: ${process.version}\n`);
+      return 0;
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      process.stderr.write(`Error: unknown command "${command}" for "tetcd"\n${USAGE}`);
+      return 2;
+  }
+}
+
+function exitCodeOf(error: unknown): number {
+  const code = (error as { exitCode?: unknown }).exitCode;
+  return typeof code === 'number' ? code : 1;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  });
+}

@@ -1,0 +1,64 @@
+/**
+ * `tetcd server [etcd flags]`: parses etcd's flags and ETCD_* env vars, starts a member and serves until
+ * SIGTERM/SIGINT (clean shutdown: stop accepting, finish the Ready loop, flush the backend, close the WAL).
+ * Bad flags print one line and exit 2 (as etcd's flag package does); start-up failures exit 1.
+ */
+import { buildServerConfig } from '../embed/config.js';
+import { startEtcd } from '../embed/etcd.js';
+import { FlagError, parseServerFlags } from '../embed/flag-parser.js';
+import { SERVER_FLAGS } from '../embed/flag-spec.js';
+import { createLogger } from '../platform/logger.js';
+import { CorruptionError } from '../base/errors.js';
+
+export async function runServerCommand(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h') || argv.includes('-help')) {
+    process.stdout.write(serverUsage());
+    return 0;
+  }
+  let config;
+  let warnings: string[];
+  try {
+    const flags = parseServerFlags(argv, process.env);
+    warnings = flags.warnings;
+    config = buildServerConfig(flags);
+    for (const spec of SERVER_FLAGS) {
+      if (spec.effect === 'accepted' && flags.explicit.has(spec.name) && flags.values.get(spec.name) !== spec.default) {
+        warnings.push(`--${spec.name} is accepted for compatibility but has no effect in this tetcd version (see docs/compatibility.md)`);
+      }
+    }
+  } catch (error) {
+    if (error instanceof FlagError) {
+      process.stderr.write(`${error.message}\nRun 'tetcd server --help' for usage.\n`);
+      return 2;
+    }
+    throw error;
+  }
+  const logger = createLogger(config.logLevel);
+  for (const warning of warnings) logger.warn(warning);
+  let member;
+  try {
+    member = await startEtcd(config, logger);
+  } catch (error) {
+    const detail = error instanceof CorruptionError ? { file: error.file, offset: error.offset } : {};
+    logger.fatal({ ...detail, error: error instanceof Error ? error.message : String(error) }, 'failed to start tetcd');
+    return 1;
+  }
+  return await new Promise<number>((resolve) => {
+    const shutdown = (signal: string): void => {
+      logger.info({ signal }, 'received signal; shutting down');
+      member.close().then(() => resolve(0), () => resolve(1));
+    };
+    process.once('SIGTERM', () => shutdown('SIGTERM'));
+    process.once('SIGINT', () => shutdown('SIGINT'));
+    member.server.onStop((error) => { if (error !== undefined) resolve(1); });
+  });
+}
+
+function serverUsage(): string {
+  const lines = ['Usage:', '', '  tetcd server [flags]', '    Start a tetcd member (flags and ETCD_* env vars as etcd).', '', 'Flags:'];
+  for (const spec of SERVER_FLAGS) {
+    const def = spec.default === '' ? '' : ` (default ${JSON.stringify(spec.default)})`;
+    lines.push(`  --${spec.name}`, `      ${spec.help}${def}`);
+  }
+  return `${lines.join('\n')}\n`;
+}

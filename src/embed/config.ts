@@ -1,0 +1,143 @@
+/**
+ * The typed server configuration, built from parsed flags and validated as etcd validates it.
+ */
+import { Limits } from '../base/limits.js';
+import { LOG_LEVELS, type LogLevel } from '../platform/logger.js';
+import { FlagError, parseDurationMs, parseUrlList, type ParsedFlags } from './flag-parser.js';
+
+export interface InitialMember { name: string; peerUrls: string[] }
+
+export interface ServerConfig {
+  name: string;
+  dataDir: string;
+  walDir: string;
+  snapshotCount: number;
+  heartbeatIntervalMs: number;
+  electionTimeoutMs: number;
+  listenClientUrls: URL[];
+  advertiseClientUrls: string[];
+  listenPeerUrls: URL[];
+  initialAdvertisePeerUrls: string[];
+  initialCluster: InitialMember[];
+  initialClusterState: 'new' | 'existing';
+  initialClusterToken: string;
+  maxSnapshots: number;
+  maxWals: number;
+  quotaBackendBytes: number;
+  backendBatchIntervalMs: number;
+  backendBatchLimit: number;
+  maxTxnOps: number;
+  maxRequestBytes: number;
+  maxConcurrentStreams: number;
+  grpcKeepaliveMinTimeMs: number;
+  grpcKeepaliveIntervalMs: number;
+  grpcKeepaliveTimeoutMs: number;
+  strictReconfigCheck: boolean;
+  preVote: boolean;
+  logLevel: LogLevel;
+  unsafeNoFsync: boolean;
+  warningApplyDurationMs: number;
+}
+
+/** Builds and validates the config. Throws FlagError with etcd-like messages. */
+export function buildServerConfig(flags: ParsedFlags): ServerConfig {
+  const v = (name: string): string => {
+    const value = flags.values.get(name);
+    if (value === undefined) throw new FlagError(`internal: flag ${name} has no value`);
+    return value;
+  };
+  const int = (name: string): number => Number(v(name));
+  const bool = (name: string): boolean => v(name) === 'true';
+  const name = v('name');
+  const logLevel = v('log-level');
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new FlagError(`invalid log level "${logLevel}" (must be one of ${LOG_LEVELS.join(', ')})`);
+  }
+  const state = v('initial-cluster-state');
+  if (state !== 'new' && state !== 'existing') {
+    throw new FlagError(`invalid value "${state}" for flag -initial-cluster-state: valid values are "new" or "existing"`);
+  }
+  const config: ServerConfig = {
+    name,
+    dataDir: v('data-dir') !== '' ? v('data-dir') : defaultDataDir(name),
+    walDir: v('wal-dir'),
+    snapshotCount: int('snapshot-count'),
+    heartbeatIntervalMs: int('heartbeat-interval'),
+    electionTimeoutMs: int('election-timeout'),
+    listenClientUrls: parseUrlList(v('listen-client-urls'), '-listen-client-urls'),
+    advertiseClientUrls: urlStrings(v('advertise-client-urls'), '-advertise-client-urls'),
+    listenPeerUrls: parseUrlList(v('listen-peer-urls'), '-listen-peer-urls'),
+    initialAdvertisePeerUrls: urlStrings(v('initial-advertise-peer-urls'), '-initial-advertise-peer-urls'),
+    initialCluster: parseInitialCluster(v('initial-cluster')),
+    initialClusterState: state,
+    initialClusterToken: v('initial-cluster-token'),
+    maxSnapshots: int('max-snapshots'),
+    maxWals: int('max-wals'),
+    quotaBackendBytes: int('quota-backend-bytes') > 0 ? int('quota-backend-bytes') : Limits.quotaBackendBytesDefault,
+    backendBatchIntervalMs: parseDurationMs(v('backend-batch-interval'), '-backend-batch-interval'),
+    backendBatchLimit: int('backend-batch-limit'),
+    maxTxnOps: int('max-txn-ops'),
+    maxRequestBytes: int('max-request-bytes'),
+    maxConcurrentStreams: int('max-concurrent-streams'),
+    grpcKeepaliveMinTimeMs: parseDurationMs(v('grpc-keepalive-min-time'), '-grpc-keepalive-min-time'),
+    grpcKeepaliveIntervalMs: parseDurationMs(v('grpc-keepalive-interval'), '-grpc-keepalive-interval'),
+    grpcKeepaliveTimeoutMs: parseDurationMs(v('grpc-keepalive-timeout'), '-grpc-keepalive-timeout'),
+    strictReconfigCheck: bool('strict-reconfig-check'),
+    preVote: bool('pre-vote'),
+    logLevel: logLevel as LogLevel,
+    unsafeNoFsync: bool('unsafe-no-fsync'),
+    warningApplyDurationMs: parseDurationMs(v('experimental-warning-apply-duration'), '-experimental-warning-apply-duration'),
+  };
+  validateConfig(config, flags);
+  return config;
+}
+
+/** etcd's default data dir is `${name}.etcd`; tetcd's product default for the default member is ./default.tetcd. */
+function defaultDataDir(name: string): string {
+  return `${name}.tetcd`;
+}
+
+function urlStrings(raw: string, source: string): string[] {
+  return raw === '' ? [] : parseUrlList(raw, source).map((u) => u.toString().replace(/\/$/, ''));
+}
+
+/** Parses `name1=http://a:2380,name1=http://b:2380,name2=...` into members in order of first appearance. */
+export function parseInitialCluster(raw: string): InitialMember[] {
+  const members = new Map<string, string[]>();
+  for (const part of raw.split(',')) {
+    const eq = part.indexOf('=');
+    if (eq <= 0) throw new FlagError(`invalid value "${raw}" for flag -initial-cluster: missing name or '=' in "${part}"`);
+    const memberName = part.slice(0, eq);
+    const url = parseUrlList(part.slice(eq + 1), '-initial-cluster')[0]!.toString().replace(/\/$/, '');
+    const urls = members.get(memberName) ?? [];
+    urls.push(url);
+    members.set(memberName, urls);
+  }
+  return [...members].map(([name, peerUrls]) => ({ name, peerUrls }));
+}
+
+function validateConfig(config: ServerConfig, flags: ParsedFlags): void {
+  if (config.heartbeatIntervalMs <= 0) throw new FlagError('--heartbeat-interval must be positive');
+  if (config.electionTimeoutMs < 5 * config.heartbeatIntervalMs) {
+    throw new FlagError(`--election-timeout[${config.electionTimeoutMs}ms] should be at least as 5 times as ` +
+      `--heartbeat-interval[${config.heartbeatIntervalMs}ms]`);
+  }
+  if (config.electionTimeoutMs > 50_000) {
+    throw new FlagError(`--election-timeout[${config.electionTimeoutMs}ms] is too long, and should be set less than 50000ms`);
+  }
+  if (config.maxTxnOps <= 0) throw new FlagError('--max-txn-ops must be positive');
+  if (config.maxRequestBytes <= 0) throw new FlagError('--max-request-bytes must be positive');
+  if (config.snapshotCount <= 0) throw new FlagError('--snapshot-count must be positive');
+  if (flags.positional.length > 0) {
+    throw new FlagError(`'${flags.positional[0]}' is not a valid flag`);
+  }
+  const self = config.initialCluster.find((m) => m.name === config.name);
+  if (self === undefined) {
+    throw new FlagError(`couldn't find local name "${config.name}" in the initial cluster configuration`);
+  }
+  const advertised = [...config.initialAdvertisePeerUrls].sort().join(',');
+  if ([...self.peerUrls].sort().join(',') !== advertised) {
+    throw new FlagError(`--initial-cluster has ${config.name}=${self.peerUrls.join(',')} but missing from ` +
+      `--initial-advertise-peer-urls=${config.initialAdvertisePeerUrls.join(',')}`);
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * Opens a member's storage: a brand-new one-voter (or, later, multi-voter) Raft cluster, or a restart
+ * from snapshot metadata + WAL + backend. Layout (as etcd's): `<data-dir>/member/wal/*.wal`,
+ * `<data-dir>/member/snap/*.snap` (raft snapshot metadata) and `<data-dir>/member/snap/db` (the LMDB
+ * backend). The single-member server is the same code path as a cluster: a Raft group with one voter.
+ */
+import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { assert } from '../base/assert.js';
+import { formatIdHex } from '../base/ids.js';
+import { Backend } from '../backend/backend.js';
+import { MemoryStorage } from '../raft/memory-storage.js';
+import type { ConfState, Entry, HardState } from '../raft/types.js';
+import { Wal } from '../wal/wal.js';
+import { computeClusterId, computeMemberId } from './membership/ids.js';
+import { loadNewestSnapMetadata, saveSnapMetadata } from './snap-store.js';
+
+export class BootstrapError extends Error {
+  override readonly name = 'BootstrapError';
+  readonly code = 'ERR_BOOTSTRAP';
+}
+
+export interface BootstrapConfig {
+  name: string;
+  dataDir: string;
+  walDir: string;
+  initialCluster: Array<{ name: string; peerUrls: string[] }>;
+  initialClusterState: 'new' | 'existing';
+  initialClusterToken: string;
+  unsafeNoFsync: boolean;
+  backendBatchIntervalMs: number;
+  backendBatchLimit: number;
+  onWalFsync?: (durationMs: number) => void;
+  onBackendCommit?: (durationMs: number) => void;
+}
+
+export interface MemberInfo { id: bigint; name: string; peerUrls: string[]; clientUrls: string[]; isLearner: boolean }
+
+export interface Bootstrapped {
+  memberId: bigint;
+  clusterId: bigint;
+  members: MemberInfo[];
+  wal: Wal;
+  backend: Backend;
+  storage: MemoryStorage;
+  confState: ConfState;
+  snapshotIndex: number;
+  snapshotTerm: number;
+  hardState: HardState;
+  isNew: boolean;
+  snapDir: string;
+  walDir: string;
+  repairedTornTail: boolean;
+}
+
+interface WalMetadata { memberId: string; clusterId: string; members: Array<Record<string, unknown>> }
+
+export function memberPaths(dataDir: string, walDir: string): { memberDir: string; walDir: string; snapDir: string; dbPath: string } {
+  const memberDir = join(dataDir, 'member');
+  const snapDir = join(memberDir, 'snap');
+  return { memberDir, walDir: walDir !== '' ? walDir : join(memberDir, 'wal'), snapDir, dbPath: join(snapDir, 'db') };
+}
+
+export async function bootstrap(config: BootstrapConfig): Promise<Bootstrapped> {
+  checkDataDir(config.dataDir);
+  const paths = memberPaths(config.dataDir, config.walDir);
+  checkNotEtcdBackend(paths.dbPath);
+  await mkdir(paths.snapDir, { recursive: true });
+  const walOptions = { unsafeNoFsync: config.unsafeNoFsync, ...(config.onWalFsync ? { onFsync: config.onWalFsync } : {}) };
+  const backend = await Backend.open(paths.dbPath, {
+    batchIntervalMs: config.backendBatchIntervalMs, batchLimit: config.backendBatchLimit,
+    ...(config.onBackendCommit ? { onCommit: config.onBackendCommit } : {}),
+  });
+  try {
+    if (await Wal.exists(paths.walDir)) return await restart(config, paths, backend, walOptions);
+    return await createNew(config, paths, backend, walOptions);
+  } catch (error) {
+    await backend.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+async function createNew(config: BootstrapConfig, paths: ReturnType<typeof memberPaths>, backend: Backend,
+  walOptions: { unsafeNoFsync: boolean }): Promise<Bootstrapped> {
+  if (config.initialClusterState === 'existing') {
+    throw new BootstrapError('joining an existing cluster (--initial-cluster-state=existing) needs the clustered ' +
+      'server; this member has no data to restart from in ' + config.dataDir);
+  }
+  const members: MemberInfo[] = config.initialCluster.map((m) => ({
+    id: computeMemberId(m.peerUrls, config.initialClusterToken), name: m.name, peerUrls: m.peerUrls,
+    clientUrls: [], isLearner: false,
+  }));
+  const self = members.find((m) => m.name === config.name);
+  assert(self !== undefined, 'local member missing from initial cluster (validated by config)');
+  const clusterId = computeClusterId(members.map((m) => m.id));
+  const confState: ConfState = { voters: members.map((m) => m.id), learners: [], votersOutgoing: [], learnersNext: [], autoLeave: false };
+  const metadata: WalMetadata = {
+    memberId: formatIdHex(self.id), clusterId: formatIdHex(clusterId),
+    members: members.map((m) => ({ id: formatIdHex(m.id), name: m.name, peerURLs: m.peerUrls })),
+  };
+  // The initial membership is raft snapshot 1 at term 1 on every member, so all start identical.
+  await saveSnapMetadata(paths.snapDir, { index: 1, term: 1, confState }, config.unsafeNoFsync);
+  const wal = await Wal.create(paths.walDir, new TextEncoder().encode(JSON.stringify(metadata)), walOptions);
+  const hardState: HardState = { term: 1, vote: 0n, commit: 1 };
+  await wal.saveSnapshot({ index: 1, term: 1, confState });
+  await wal.save(hardState, [], true);
+  const storage = new MemoryStorage();
+  storage.applySnapshot({ data: new Uint8Array(0), metadata: { index: 1, term: 1, confState } });
+  storage.setHardState(hardState);
+  return { memberId: self.id, clusterId, members, wal, backend, storage, confState, snapshotIndex: 1, snapshotTerm: 1,
+    hardState, isNew: true, snapDir: paths.snapDir, walDir: paths.walDir, repairedTornTail: false };
+}
+
+async function restart(config: BootstrapConfig, paths: ReturnType<typeof memberPaths>, backend: Backend,
+  walOptions: { unsafeNoFsync: boolean }): Promise<Bootstrapped> {
+  const snap = await loadNewestSnapMetadata(paths.snapDir);
+  if (snap === undefined) {
+    throw new BootstrapError(`member data in ${config.dataDir} is incomplete: WAL exists but no snapshot metadata in ${paths.snapDir}`);
+  }
+  const { wal, read } = await Wal.open(paths.walDir, { index: snap.index, term: snap.term, confState: snap.confState }, walOptions);
+  const metadata = JSON.parse(new TextDecoder().decode(read.metadata)) as WalMetadata;
+  const members: MemberInfo[] = metadata.members.map((m) => ({
+    id: BigInt(`0x${String(m['id'])}`), name: String(m['name']), peerUrls: m['peerURLs'] as string[],
+    clientUrls: [], isLearner: false,
+  }));
+  const storage = new MemoryStorage();
+  storage.applySnapshot({ data: new Uint8Array(0), metadata: { index: snap.index, term: snap.term, confState: snap.confState } });
+  storage.setHardState(read.hardState);
+  const entries: Entry[] = read.entries.filter((e) => e.index > snap.index);
+  if (entries.length > 0) storage.append(entries);
+  return {
+    memberId: BigInt(`0x${metadata.memberId}`), clusterId: BigInt(`0x${metadata.clusterId}`), members, wal, backend,
+    storage, confState: snap.confState, snapshotIndex: snap.index, snapshotTerm: snap.term, hardState: read.hardState,
+    isNew: false, snapDir: paths.snapDir, walDir: paths.walDir, repairedTornTail: read.repairedTornTail,
+  };
+}
+
+function checkDataDir(dataDir: string): void {
+  if (!existsSync(dataDir)) return;
+  if (!statSync(dataDir).isDirectory()) throw new BootstrapError(`--data-dir ${dataDir} exists and is not a directory`);
+  const member = join(dataDir, 'member');
+  if (existsSync(member) && !statSync(member).isDirectory()) {
+    throw new BootstrapError(`${member} exists and is not a directory: ${dataDir} is not a tetcd data dir`);
+  }
+  if (existsSync(member) && readdirSync(member).length > 0 && !existsSync(join(member, 'snap'))) {
+    throw new BootstrapError(`${dataDir} does not look like a tetcd data dir (no member/snap): refusing to use it`);
+  }
+}
+
+/** bbolt files carry the magic 0xED0CDAED in their meta page; tetcd's backend is LMDB. */
+function checkNotEtcdBackend(dbPath: string): void {
+  if (!existsSync(dbPath) || statSync(dbPath).size < 32) return;
+  const header = Buffer.alloc(32);
+  const fd = openSync(dbPath, 'r');
+  try {
+    readSync(fd, header);
+  } finally {
+    closeSync(fd);
+  }
+  if (header.readUInt32LE(16) === 0xed0cdaed) {
+    throw new BootstrapError(`${dbPath} is an etcd (bbolt) database, not a tetcd one: use \`tetcdutl snapshot restore\` ` +
+      'to migrate an etcd snapshot into a new tetcd data dir');
+  }
+}

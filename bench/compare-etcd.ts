@@ -2,6 +2,10 @@
  * tetcd vs etcd on this machine, single member each, same client and workloads.
  *
  *   npx tsx bench/compare-etcd.ts [--quick] [--candidate tetcd|etcd] [--no-write] [--load-keys N]
+ *     [--step-seconds N] [--load-seconds N]
+ *
+ * `--step-seconds N` (default 120) cuts each workload step short after N s and `--load-seconds N`
+ * (default 900) the key load, so a slow server still finishes; cut rows are marked in the table.
  *
  * For each server in turn (never both at once, so they do not compete for CPU): start it with a fresh
  * temp data dir on free 127.0.0.1 ports, wait until Status answers, run the workloads below with the
@@ -14,7 +18,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, openSync, readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EtcdClient } from '../src/client/index.js';
@@ -33,18 +37,25 @@ const SECTION_HEADING = '## Single member: tetcd benchmark vs etcd';
 const READY_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 15_000;
 const RSS_SAMPLE_INTERVAL_MS = 200;
-/** A workload that has not finished by then is cut short (its row says so). */
-const WORKLOAD_DEADLINE_MS = 10 * 60_000;
+/** A workload step that has not finished by then is cut short (its row says so); --step-seconds. */
+const STEP_DEADLINE_SECONDS_DEFAULT = 120;
+/** The same for the key load; --load-seconds. */
+const LOAD_DEADLINE_SECONDS_DEFAULT = 900;
 const LOAD_KEYS_DEFAULT = 1_000_000;
+const LOAD_KEYS_PER_TXN = 100;
 const VALUE_SIZE_BYTES = 256;
 const KEY_SIZE_BYTES = 8;
 
 type ServerKind = 'etcd' | 'tetcd';
 
-interface Args { quick: boolean; candidate: ServerKind; write: boolean; loadKeys: number }
+interface Args { quick: boolean; candidate: ServerKind; write: boolean; loadKeys: number; stepSeconds: number;
+  loadSeconds: number }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { quick: false, candidate: 'tetcd', write: true, loadKeys: LOAD_KEYS_DEFAULT };
+  const args: Args = { quick: false, candidate: 'tetcd', write: true, loadKeys: LOAD_KEYS_DEFAULT,
+    stepSeconds: STEP_DEADLINE_SECONDS_DEFAULT, loadSeconds: LOAD_DEADLINE_SECONDS_DEFAULT };
+  const numberAfter = (i: number): number | undefined =>
+    /^\d+$/.test(argv[i + 1] ?? '') && Number(argv[i + 1]) > 0 ? Number(argv[i + 1]) : undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--quick') args.quick = true;
@@ -52,7 +63,9 @@ function parseArgs(argv: string[]): Args {
     else if (arg === '--no-write') args.write = false;
     else if (arg === '--candidate' && (argv[i + 1] === 'etcd' || argv[i + 1] === 'tetcd')) {
       args.candidate = argv[++i] as ServerKind;
-    } else if (arg === '--load-keys' && /^\d+$/.test(argv[i + 1] ?? '')) args.loadKeys = Number(argv[++i]);
+    } else if (arg === '--load-keys' && numberAfter(i) !== undefined) args.loadKeys = numberAfter(i++)!;
+    else if (arg === '--step-seconds' && numberAfter(i) !== undefined) args.stepSeconds = numberAfter(i++)!;
+    else if (arg === '--load-seconds' && numberAfter(i) !== undefined) args.loadSeconds = numberAfter(i++)!;
     else throw new Error(`unknown argument ${arg}`);
   }
   return args;
@@ -62,6 +75,8 @@ function parseArgs(argv: string[]): Args {
 interface Metric { name: string; unit: string; better: 'higher' | 'lower'; value: number | undefined; note?: string }
 
 interface Step { label: string; spec: WorkloadSpec; common: Omit<CommonOptions, 'endpoints'>;
+  /** When set, a row "<cpuMetric> (µs)" with the server's CPU time per request. */
+  cpuMetric?: string;
   metrics: Array<{ name: string; unit: string; better: 'higher' | 'lower'; pick: (r: BenchmarkResult) => number }> }
 
 const keyPlan = (sequentialKeys: boolean, keySpaceSize: number): KeyPlan =>
@@ -70,7 +85,7 @@ const put = (sequential: boolean, keySpaceSize: number): WorkloadSpec =>
   ({ kind: 'put', valueSizeBytes: VALUE_SIZE_BYTES, keyPlan: keyPlan(sequential, keySpaceSize) });
 const rps = (r: BenchmarkResult): number => requestsPerSecond(r);
 const pMs = (p: number) => (r: BenchmarkResult): number => latencyAtMs(r.latency, p);
-const many = { conns: 10, clients: 100, ratePerSecond: 0, dialTimeoutMs: 5_000, deadlineMs: WORKLOAD_DEADLINE_MS };
+const many = { conns: 10, clients: 100, ratePerSecond: 0, dialTimeoutMs: 5_000 };
 const single = { ...many, conns: 1, clients: 1 };
 /** Keys loaded before the range steps; the range steps read one of them. */
 const PRELOAD_KEYS = 10_000;
@@ -79,7 +94,7 @@ const RANGE_KEY = encodeKey(42, KEY_SIZE_BYTES);
 /** The workloads, in the order they run. */
 function steps(): Step[] {
   return [
-    { label: 'put', spec: put(false, 1), common: { ...many, total: 50_000 }, metrics: [
+    { label: 'put', spec: put(false, 1), common: { ...many, total: 50_000 }, cpuMetric: 'server CPU per put', metrics: [
       { name: 'put throughput (100 clients, 10 conns, 256 B values)', unit: 'req/s', better: 'higher', pick: rps },
       { name: 'put p99 latency (100 clients)', unit: 'ms', better: 'lower', pick: pMs(99) }] },
     { label: 'put-1', spec: put(false, 1), common: { ...single, total: 2_000 }, metrics: [
@@ -87,19 +102,18 @@ function steps(): Step[] {
       { name: 'put throughput (1 client)', unit: 'req/s', better: 'higher', pick: rps }] },
     { label: 'preload', spec: put(true, PRELOAD_KEYS), common: { ...many, total: PRELOAD_KEYS }, metrics: [] },
     { label: 'range-l', spec: { kind: 'range', key: RANGE_KEY, consistency: 'l', limit: 0 },
-      common: { ...many, total: 50_000 }, metrics: [
+      common: { ...many, total: 50_000 }, cpuMetric: 'server CPU per linearizable range', metrics: [
         { name: 'range (linearizable) throughput (100 clients)', unit: 'req/s', better: 'higher', pick: rps },
         { name: 'range (linearizable) p99 latency', unit: 'ms', better: 'lower', pick: pMs(99) }] },
     { label: 'range-s', spec: { kind: 'range', key: RANGE_KEY, consistency: 's', limit: 0 },
-      common: { ...many, total: 50_000 }, metrics: [
+      common: { ...many, total: 50_000 }, cpuMetric: 'server CPU per serializable range', metrics: [
         { name: 'range (serializable) throughput (100 clients)', unit: 'req/s', better: 'higher', pick: rps },
         { name: 'range (serializable) p99 latency', unit: 'ms', better: 'lower', pick: pMs(99) }] },
     { label: 'range-l-1', spec: { kind: 'range', key: RANGE_KEY, consistency: 'l', limit: 0 },
       common: { ...single, total: 5_000 }, metrics: [
         { name: 'range (linearizable) p50 latency (1 client)', unit: 'ms', better: 'lower', pick: pMs(50) }] },
     { label: 'txn-put', spec: { kind: 'txn-put', keyPlan: keyPlan(false, 100_000), valueSizeBytes: VALUE_SIZE_BYTES,
-      txnOps: 1 },
-      common: { ...many, total: 20_000 }, metrics: [
+      txnOps: 1 }, common: { ...many, total: 20_000 }, cpuMetric: 'server CPU per txn-put', metrics: [
         { name: 'txn-put throughput (100 clients, random keys)', unit: 'req/s', better: 'higher', pick: rps }] },
   ];
 }
@@ -122,10 +136,13 @@ interface RunningServer { kind: ServerKind; child: ChildProcess; endpoint: strin
 const children = new Set<ChildProcess>();
 process.on('exit', () => { for (const child of children) child.kill('SIGKILL'); });
 
+let serverSerial = 0;
+
 async function startServer(kind: ServerKind, scratch: string): Promise<RunningServer> {
   const [clientPort, peerPort] = [await freePort(), await freePort()];
-  const dataDir = join(scratch, `${kind}-data`);
-  const logPath = join(scratch, `${kind}.log`);
+  serverSerial++; // a fresh data dir every time, even when the same kind runs twice
+  const dataDir = join(scratch, `${kind}-${serverSerial}-data`);
+  const logPath = join(scratch, `${kind}-${serverSerial}.log`);
   const peerUrl = `http://127.0.0.1:${peerPort}`;
   const clientUrl = `http://127.0.0.1:${clientPort}`;
   const flags = [`--name=bench`, `--data-dir=${dataDir}`, `--listen-client-urls=${clientUrl}`,
@@ -179,28 +196,40 @@ async function stopServer(server: RunningServer): Promise<void> {
   }
 }
 
-/** RSS in bytes of `pid` plus all its descendants (a launcher may fork the real server). */
-function treeRssBytes(pid: number): number {
+/** Linux USER_HZ: /proc/<pid>/stat times are in these ticks. */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** RSS and CPU time of `pid` plus all its descendants (a launcher may fork the real server). */
+function sampleTree(pid: number): { rssBytes: number; cpuMs: number } {
   const childrenOf = new Map<number, number[]>();
+  const cpuTicksOf = new Map<number, number>();
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     try {
       const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ppid = Number(fields[1]);
       childrenOf.set(ppid, [...(childrenOf.get(ppid) ?? []), Number(name)]);
+      cpuTicksOf.set(Number(name), Number(fields[11]) + Number(fields[12]));
     } catch { /* the process exited while we looked */ }
   }
-  let total = 0;
+  let rssBytes = 0;
+  let cpuTicks = 0;
   const stack = [pid];
   while (stack.length > 0) {
     const next = stack.pop()!;
     try {
       const kib = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${next}/status`, 'utf8'))?.[1];
-      total += Number(kib ?? 0) * 1024;
+      rssBytes += Number(kib ?? 0) * 1024;
     } catch { /* gone */ }
+    cpuTicks += cpuTicksOf.get(next) ?? 0;
     stack.push(...(childrenOf.get(next) ?? []));
   }
-  return total;
+  return { rssBytes, cpuMs: (cpuTicks * 1000) / CLOCK_TICKS_PER_SECOND };
+}
+
+function treeRssBytes(pid: number): number {
+  return sampleTree(pid).rssBytes;
 }
 
 /** Samples RSS every RSS_SAMPLE_INTERVAL_MS and keeps the peak. */
@@ -220,9 +249,35 @@ class RssSampler {
 }
 
 const MIB = 1024 * 1024;
+/** One-minute load averages around each server's run (other work on the machine skews results). */
+const loadNotes: string[] = [];
+
+/** Runs one step; returns its metric rows (plus a server-CPU row when the step asks for one). */
+async function runStep(kind: ServerKind, server: RunningServer, step: Step): Promise<Metric[]> {
+  const cpuBeforeMs = sampleTree(server.child.pid!).cpuMs;
+  const result = await runBenchmark({ ...step.common, endpoints: [server.endpoint] }, step.spec);
+  const cpuUsedMs = sampleTree(server.child.pid!).cpuMs - cpuBeforeMs;
+  const failed = [...result.errorCounts.values()].reduce((a, b) => a + b, 0);
+  const cut = result.latency.count + failed < step.common.total;
+  console.error(`[${kind}] ${step.label}: ${requestsPerSecond(result).toFixed(0)} req/s, ` +
+    `p50 ${latencyAtMs(result.latency, 50).toFixed(2)} ms, p99 ${latencyAtMs(result.latency, 99).toFixed(2)} ms,` +
+    ` server CPU ${cpuUsedMs.toFixed(0)} ms, ${failed} errors${cut ? ' (cut short at deadline)' : ''}`);
+  if (failed > 0) console.error(`[${kind}] ${step.label} errors: ${JSON.stringify([...result.errorCounts])}`);
+  const note = failed > 0 || cut ? `${failed} errors${cut ? ', cut short' : ''}` : undefined;
+  const withNote = note === undefined ? {} : { note };
+  const rows: Metric[] = step.metrics.map((m) => ({ name: m.name, unit: m.unit, better: m.better,
+    value: m.pick(result), ...withNote }));
+  if (step.cpuMetric !== undefined) {
+    const requests = result.latency.count + failed;
+    rows.push({ name: step.cpuMetric, unit: 'µs', better: 'lower',
+      value: requests === 0 ? undefined : (cpuUsedMs * 1000) / requests, ...withNote });
+  }
+  return rows;
+}
 
 /** Runs every step plus the memory probes against one server; returns metrics in table order. */
 async function measure(kind: ServerKind, args: Args, scratch: string): Promise<Metric[]> {
+  const loadBefore = loadavg()[0]!;
   const server = await startServer(kind, scratch);
   const pid = server.child.pid!;
   const sampler = new RssSampler(pid);
@@ -230,42 +285,43 @@ async function measure(kind: ServerKind, args: Args, scratch: string): Promise<M
     value: sampler.sample() / MIB }];
   try {
     for (const step of steps()) {
-      const result = await runBenchmark({ ...step.common, endpoints: [server.endpoint] }, step.spec);
-      const failed = [...result.errorCounts.values()].reduce((a, b) => a + b, 0);
-      const cut = result.latency.count + failed < step.common.total;
-      console.error(`[${kind}] ${step.label}: ${requestsPerSecond(result).toFixed(0)} req/s, ` +
-        `p50 ${latencyAtMs(result.latency, 50).toFixed(2)} ms, p99 ${latencyAtMs(result.latency, 99).toFixed(2)} ms,` +
-        ` ${failed} errors${cut ? ' (cut short at deadline)' : ''}`);
-      const note = failed > 0 || cut ? `${failed} errors${cut ? ', cut short' : ''}` : undefined;
-      for (const m of step.metrics) {
-        metrics.push({ name: m.name, unit: m.unit, better: m.better, value: m.pick(result),
-          ...(note === undefined ? {} : { note }) });
-      }
+      const common = { ...step.common, deadlineMs: args.stepSeconds * 1000 };
+      metrics.push(...await runStep(kind, server, { ...step, common }));
     }
     metrics.push({ name: 'peak RSS during the workloads above', unit: 'MiB', better: 'lower',
       value: sampler.peakBytes / MIB });
-    if (!args.quick) metrics.push(...await loadKeys(kind, server, args.loadKeys));
+    if (!args.quick) metrics.push(...await loadKeys(kind, server, args.loadKeys, args.loadSeconds));
   } finally {
     sampler.stop();
     await stopServer(server);
+    loadNotes.push(`${kind}: ${loadBefore.toFixed(1)} at start, ${loadavg()[0]!.toFixed(1)} at end`);
   }
   return metrics;
 }
 
-/** Loads `count` distinct keys (8-byte keys, 256-byte values) and reports time and RSS after. */
-async function loadKeys(kind: ServerKind, server: RunningServer, count: number): Promise<Metric[]> {
-  const common = { ...many, conns: 20, clients: 200, total: count, endpoints: [server.endpoint] };
-  const result = await runBenchmark(common, put(true, count));
+/**
+ * Loads `count` distinct keys (8-byte keys, 256-byte values) as txns of LOAD_KEYS_PER_TXN puts (so a
+ * million keys take 10,000 requests, not 1,000,000) and reports keys/s and RSS after.
+ */
+async function loadKeys(kind: ServerKind, server: RunningServer, count: number,
+  deadlineSeconds: number): Promise<Metric[]> {
+  const txns = Math.ceil(count / LOAD_KEYS_PER_TXN);
+  const common = { ...many, total: txns, endpoints: [server.endpoint], deadlineMs: deadlineSeconds * 1000 };
+  const result = await runBenchmark(common, { kind: 'txn-put', keyPlan: keyPlan(true, txns * LOAD_KEYS_PER_TXN),
+    valueSizeBytes: VALUE_SIZE_BYTES, txnOps: LOAD_KEYS_PER_TXN });
   const failed = [...result.errorCounts.values()].reduce((a, b) => a + b, 0);
   await sleep(2_000);
   const rssBytes = treeRssBytes(server.child.pid!);
-  console.error(`[${kind}] load ${count} keys: ${requestsPerSecond(result).toFixed(0)} req/s, ` +
-    `${result.latency.count} ok, ${failed} errors, RSS ${(rssBytes / MIB).toFixed(0)} MiB`);
-  const note = result.latency.count < count ? `only ${result.latency.count} keys written` : undefined;
+  const keysWritten = result.latency.count * LOAD_KEYS_PER_TXN;
+  const keysPerSecond = (keysWritten * 1000) / result.elapsedMs;
+  console.error(`[${kind}] load ${count} keys: ${keysPerSecond.toFixed(0)} keys/s, ` +
+    `${keysWritten} written, ${failed} failed txns, RSS ${(rssBytes / MIB).toFixed(0)} MiB`);
+  if (failed > 0) console.error(`[${kind}] load errors: ${JSON.stringify([...result.errorCounts])}`);
+  const note = keysWritten < count ? `only ${keysWritten} keys written` : undefined;
   const withNote = note === undefined ? {} : { note };
   return [
-    { name: `load ${count.toLocaleString('en-US')} keys: throughput (200 clients)`, unit: 'req/s', better: 'higher',
-      value: requestsPerSecond(result), ...withNote },
+    { name: `load ${count.toLocaleString('en-US')} keys (txns of ${LOAD_KEYS_PER_TXN} puts, 100 clients)`,
+      unit: 'keys/s', better: 'higher', value: keysPerSecond, ...withNote },
     { name: `RSS after loading ${count.toLocaleString('en-US')} keys`, unit: 'MiB', better: 'lower',
       value: rssBytes / MIB, ...withNote },
   ];
@@ -309,6 +365,7 @@ function environment(candidate: ServerKind): string {
     `- etcd: ${versionOf(ETCD_BIN, ['--version'])} (${ETCD_BIN})`,
     `- ${candidate === 'tetcd' ? `tetcd: ${tetcdVersion} (git ${gitCommit})` : 'candidate: etcd (harness self-check)'}` +
       `, Node ${process.version}`,
+    `- 1-minute load average (nproc = ${cpus().length}): ${loadNotes.join('; ')}`,
   ].join('\n');
 }
 

@@ -3,7 +3,7 @@
  * fdatasynced (the acknowledged-write path), plus fsync latency percentiles and raw CRC-32C speed.
  * Run: `npx tsx bench/wal.bench.ts [--duration-ms=2000] [--dir=/path/on/the/disk/to/test]`.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -78,6 +78,28 @@ export function benchCrc32c(iterations = 200): number {
   return (iterations * buffer.length) / seconds / 1e6;
 }
 
+/** Baseline without the WAL: appends `bytesPerWrite` and fdatasyncs, in a loop; returns writes/s. */
+export async function benchRawFsync(parentDir: string, bytesPerWrite: number, durationMs: number): Promise<number> {
+  const dir = await mkdtemp(join(parentDir, 'tetcd-fsync-bench-'));
+  const handle = await open(join(dir, 'raw'), 'w');
+  const bytes = new Uint8Array(bytesPerWrite).fill(0x62);
+  let writes = 0;
+  let position = 0;
+  const startMs = performance.now();
+  try {
+    while (performance.now() - startMs < durationMs) {
+      await handle.write(bytes, 0, bytes.length, position);
+      position += bytes.length;
+      await handle.datasync();
+      writes++;
+    }
+  } finally {
+    await handle.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+  return writes / ((performance.now() - startMs) / 1000);
+}
+
 /** Runs every batch size in a temp dir under `parentDir`. Throws on I/O errors. */
 export async function runWalBench(parentDir = tmpdir(), durationMs = DURATION_MS_DEFAULT): Promise<WalBenchRow[]> {
   const rows: WalBenchRow[] = [];
@@ -95,6 +117,11 @@ async function main(): Promise<void> {
   const dir = argValue('dir') ?? tmpdir();
   console.log(`crc32c: ${benchCrc32c().toFixed(0)} MB/s`);
   console.log(`WAL save+fdatasync, ${ENTRY_DATA_BYTES}-byte entries, ${durationMs} ms per row, dir ${dir}`);
+  for (const size of BATCH_SIZES) {
+    const bytes = size * (ENTRY_DATA_BYTES + 36) + 40;
+    const rate = await benchRawFsync(dir, bytes, durationMs);
+    console.log(`baseline: raw write+fdatasync of ${bytes} bytes: ${rate.toFixed(0)}/s`);
+  }
   console.log('entries/save  saves/s  entries/s   MB/s  fsync p50/p99/mean ms  write mean ms');
   for (const row of await runWalBench(dir, durationMs)) {
     console.log([

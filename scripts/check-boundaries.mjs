@@ -17,7 +17,7 @@ const allowed = {
   auth: ['base', 'proto', 'backend', 'mvcc'],
   metrics: ['base'],
   server: ['base', 'proto', 'raft', 'wal', 'backend', 'mvcc', 'lease', 'auth', 'platform', 'metrics'],
-  transport: ['base', 'proto', 'raft', 'platform', 'metrics'],
+  transport: ['base', 'proto', 'raft', 'platform', 'metrics', 'server'],
   api: ['base', 'proto', 'server', 'metrics', 'platform'],
   client: ['base', 'proto'],
   cli: ['base', 'proto', 'client', 'wal', 'backend', 'mvcc', 'platform'],

@@ -1,16 +1,42 @@
-/** The etcdserverpb.Cluster service: MemberList (membership changes arrive with the clustered server). */
+/** The etcdserverpb.Cluster service: MemberAdd/Remove/Update/List/Promote with etcd's errors. */
 import type * as grpc from '@grpc/grpc-js';
-import { Member, MemberListResponse } from '../proto/gen/etcdserverpb.js';
+import {
+  Member, MemberAddResponse, MemberListResponse, MemberPromoteResponse, MemberRemoveResponse, MemberUpdateResponse,
+  type MemberAddRequest, type MemberListRequest, type MemberPromoteRequest, type MemberRemoveRequest,
+  type MemberUpdateRequest,
+} from '../proto/gen/etcdserverpb.js';
+import type { MemberInfo } from '../server/bootstrap.js';
 import type { EtcdServer } from '../server/etcd-server.js';
 import { unary, type LeaderProbe } from './unary.js';
 
+function toMember(m: MemberInfo): Member {
+  return Member.create({ ID: m.id, name: m.name, peerURLs: m.peerUrls, clientURLs: m.clientUrls, isLearner: m.isLearner });
+}
+
 export function clusterHandlers(server: EtcdServer, probe: LeaderProbe): grpc.UntypedServiceImplementation {
+  const members = (): Member[] => server.memberList().map(toMember);
   return {
-    memberList: unary(probe, () => MemberListResponse.create({
-      header: server.header(),
-      members: server.memberList().map((m) => Member.create({
-        ID: m.id, name: m.name, peerURLs: m.peerUrls, clientURLs: m.clientUrls, isLearner: m.isLearner,
-      })),
-    })),
+    memberList: unary(probe, async (request) => {
+      if ((request as MemberListRequest).linearizable) await server.linearizableRead();
+      return MemberListResponse.create({ header: server.header(), members: members() });
+    }, 'learner-ok'),
+    memberAdd: unary(probe, async (request) => {
+      const { peerURLs, isLearner } = request as MemberAddRequest;
+      const member = await server.cluster.memberAdd(peerURLs, isLearner);
+      return MemberAddResponse.create({ header: server.header(), member: toMember(member), members: members() });
+    }),
+    memberRemove: unary(probe, async (request) => {
+      await server.cluster.memberRemove((request as MemberRemoveRequest).ID);
+      return MemberRemoveResponse.create({ header: server.header(), members: members() });
+    }),
+    memberUpdate: unary(probe, async (request) => {
+      const { ID, peerURLs } = request as MemberUpdateRequest;
+      await server.cluster.memberUpdate(ID, peerURLs);
+      return MemberUpdateResponse.create({ header: server.header(), members: members() });
+    }),
+    memberPromote: unary(probe, async (request) => {
+      await server.promoteMember((request as MemberPromoteRequest).ID);
+      return MemberPromoteResponse.create({ header: server.header(), members: members() });
+    }),
   };
 }

@@ -34,7 +34,7 @@ export function createGrpcServer(server: EtcdServer, options: GrpcServerOptions)
     'grpc.http2.min_ping_interval_without_data_ms': options.keepaliveMinTimeMs,
     'grpc.keepalive_permit_without_calls': 1,
   });
-  const probe: LeaderProbe = { hasLeader: () => server.leaderId() !== 0n };
+  const probe: LeaderProbe = { hasLeader: () => server.leaderId() !== 0n, isLearner: () => server.isLearner() };
   grpcServer.addService(KVService, kvHandlers(server, probe));
   grpcServer.addService(MaintenanceService, maintenanceHandlers(server, probe));
   grpcServer.addService(ClusterService, clusterHandlers(server, probe));

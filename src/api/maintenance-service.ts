@@ -4,8 +4,8 @@
  */
 import type * as grpc from '@grpc/grpc-js';
 import {
-  AlarmRequest_AlarmAction, AlarmResponse, DefragmentResponse, HashKVResponse, HashResponse, StatusResponse,
-  type AlarmRequest, type HashKVRequest,
+  AlarmRequest_AlarmAction, AlarmResponse, DefragmentResponse, HashKVResponse, HashResponse, MoveLeaderResponse,
+  StatusResponse, type AlarmRequest, type HashKVRequest, type MoveLeaderRequest,
 } from '../proto/gen/etcdserverpb.js';
 import { etcdError } from '../base/errors.js';
 import { ETCD_SERVER_VERSION } from '../base/version.js';
@@ -17,8 +17,8 @@ export function maintenanceHandlers(server: EtcdServer, probe: LeaderProbe): grp
     status: unary(probe, () => StatusResponse.create({
       header: server.header(), version: ETCD_SERVER_VERSION, dbSize: server.backendSizeBytes(),
       leader: server.leaderId(), raftIndex: server.raftIndex(), raftTerm: server.raftTerm(),
-      raftAppliedIndex: server.appliedIndex(), dbSizeInUse: server.backendSizeInUseBytes(), isLearner: false,
-    })),
+      raftAppliedIndex: server.appliedIndex(), dbSizeInUse: server.backendSizeInUseBytes(), isLearner: server.isLearner(),
+    }), 'learner-ok'),
     hash: unary(probe, () => HashResponse.create({ header: server.header(), hash: server.store.hash() })),
     hashKV: unary(probe, (request) => {
       const { revision } = request as HashKVRequest;
@@ -31,6 +31,10 @@ export function maintenanceHandlers(server: EtcdServer, probe: LeaderProbe): grp
     defragment: unary(probe, async () => {
       await server.defragment();
       return DefragmentResponse.create({ header: server.header() });
+    }),
+    moveLeader: unary(probe, async (request) => {
+      await server.moveLeader((request as MoveLeaderRequest).targetID);
+      return MoveLeaderResponse.create({ header: server.header() });
     }),
     alarm: unary(probe, (request) => {
       const { action } = request as AlarmRequest;

@@ -6,12 +6,24 @@ import type * as grpc from '@grpc/grpc-js';
 import { etcdError } from '../base/errors.js';
 import { toServiceError } from './grpc-errors.js';
 
-export interface LeaderProbe { hasLeader(): boolean }
+export interface LeaderProbe {
+  hasLeader(): boolean;
+  /** Learners serve only Status, MemberList and serializable Range (etcd's learner interceptor). */
+  isLearner(): boolean;
+}
+
+/** Marks a handler a learner may serve (otherwise a learner answers "rpc not supported for learner"). */
+export type LearnerPolicy = 'learner-ok' | 'voters-only' | ((request: unknown) => boolean);
 
 export function unary<Req, Res>(
   probe: LeaderProbe, handler: (request: Req, call: grpc.ServerUnaryCall<Req, Res>) => Promise<Res> | Res,
+  learner: LearnerPolicy = 'voters-only',
 ): grpc.handleUnaryCall<Req, Res> {
   return (call, callback) => {
+    if (learner !== 'learner-ok' && probe.isLearner() && (learner === 'voters-only' || !learner(call.request))) {
+      callback(toServiceError(etcdError('ERR_LEARNER_NOT_SUPPORTED')));
+      return;
+    }
     if (requiresLeader(call.metadata) && !probe.hasLeader()) {
       callback(toServiceError(etcdError('ERR_NO_LEADER')));
       return;

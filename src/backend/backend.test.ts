@@ -97,3 +97,18 @@ test('defrag keeps data, shrinks the file, and leftovers are removed on open', a
   assert.deepEqual(readdirSync(join(path, '..')).filter((n) => n.includes('defrag')), []);
   await reopened.close();
 });
+
+test('copyTo writes a consistent compacted copy that opens as a backend', async () => {
+  const path = tempPath();
+  const backend = await Backend.open(path);
+  backend.put('key', enc('a'), enc('1'));
+  backend.put('members', enc('m1'), enc('x'));
+  const target = `${path}.copy`;
+  await backend.copyTo(target);
+  backend.put('key', enc('b'), enc('2'));
+  await backend.close();
+  const copy = await Backend.open(target);
+  assert.deepEqual(rangeText(copy, 'a'), ['a=1']);
+  assert.equal(dec(copy.get('members', enc('m1'))), 'x');
+  await copy.close();
+});

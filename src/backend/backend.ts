@@ -91,10 +91,13 @@ export class Backend {
   /** The value of `key`, including uncommitted writes; undefined when absent. Returns a copy. */
   get(bucket: BucketName, key: Uint8Array): Uint8Array | undefined {
     this.checkUsable();
-    const text = bytesToBinaryString(key);
-    let staged = this.pending.get(bucket, text);
-    if (staged === undefined && this.committing !== undefined) staged = this.committing.get(bucket, text);
-    if (staged !== undefined) return staged === DELETED ? undefined : staged;
+    const committing = this.committing;
+    if (!this.pending.isEmpty(bucket) || (committing !== undefined && !committing.isEmpty(bucket))) {
+      const text = bytesToBinaryString(key);
+      let staged = this.pending.get(bucket, text);
+      if (staged === undefined && committing !== undefined) staged = committing.get(bucket, text);
+      if (staged !== undefined) return staged === DELETED ? undefined : staged;
+    }
     if (key.length === 0 || key.length > LMDB_KEY_BYTES_MAX) return undefined;
     return this.dbi(bucket).get(key);
   }
@@ -154,6 +157,34 @@ export class Backend {
   defrag(): Promise<void> {
     this.checkUsable();
     return this.enqueue(() => this.defragOnce());
+  }
+
+  /**
+   * Commits pending writes, then writes a consistent, compacted copy of the committed database to
+   * `path` (fsynced): the image a leader streams to a follower that needs a snapshot. Throws fs/lmdb errors.
+   */
+  copyTo(path: string): Promise<void> {
+    this.checkUsable();
+    return this.enqueue(async () => {
+      await this.commitOnce();
+      await this.env.root.backup(path, true);
+      fsyncPath(path);
+    });
+  }
+
+  /**
+   * Writes a consistent copy of everything written so far (it commits first) to a new LMDB file at
+   * `targetPath`, compacted, fsynced. For snapshots; open the copy with Backend.open. Throws fs/lmdb
+   * errors (e.g. when `targetPath` exists).
+   */
+  copyTo(targetPath: string): Promise<void> {
+    this.checkUsable();
+    assert(!existsSync(targetPath), `copy target exists: ${targetPath}`);
+    return this.enqueue(async () => {
+      await this.commitOnce();
+      await this.env.root.backup(targetPath, true);
+      fsyncPath(targetPath);
+    });
   }
 
   /** Commits pending writes and closes the file. Idempotent. */

@@ -5,8 +5,12 @@
 
 /** Converts bytes to a latin1 string with one char per byte. Never throws. */
 export function bytesToBinaryString(bytes: Uint8Array): string {
+  if (bytes.length <= SHORT_BYTES_MAX) return String.fromCharCode.apply(null, bytes as unknown as number[]);
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
 }
+
+/** Up to this length a char-code loop beats creating a Buffer view. */
+const SHORT_BYTES_MAX = 48;
 
 /** Converts a latin1 string (one char per byte, all chars < 256) back to a fresh byte array. */
 export function binaryStringToBytes(text: string): Uint8Array {

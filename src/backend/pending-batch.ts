@@ -65,6 +65,11 @@ export class PendingBatch {
     this.opCount++;
   }
 
+  /** True when this batch has no write for `bucket`. */
+  isEmpty(bucket: BucketName): boolean {
+    return this.bucket(bucket).writes.size === 0;
+  }
+
   /** The pending value: bytes, DELETED, or undefined when this batch has no write for the key. */
   get(bucket: BucketName, key: string): PendingValue | undefined {
     return this.bucket(bucket).writes.get(key);

@@ -11,6 +11,7 @@ import { bindGrpc, createGrpcServer } from '../api/grpc-server.js';
 import { systemClock } from '../platform/clock.js';
 import { createLogger, type Logger } from '../platform/logger.js';
 import { EtcdServer } from '../server/etcd-server.js';
+import { PeerTransport } from '../transport/peer-transport.js';
 import type { ServerConfig } from './config.js';
 
 export interface EmbeddedEtcd {
@@ -21,6 +22,7 @@ export interface EmbeddedEtcd {
 }
 
 export async function startEtcd(config: ServerConfig, logger: Logger = createLogger(config.logLevel)): Promise<EmbeddedEtcd> {
+  let transport: PeerTransport | undefined;
   const server = await EtcdServer.start({
     name: config.name, dataDir: config.dataDir, walDir: config.walDir, initialCluster: config.initialCluster,
     initialClusterState: config.initialClusterState, initialClusterToken: config.initialClusterToken,
@@ -29,8 +31,16 @@ export async function startEtcd(config: ServerConfig, logger: Logger = createLog
     electionTimeoutMs: config.electionTimeoutMs, snapshotCount: config.snapshotCount,
     maxSnapshots: config.maxSnapshots, maxWals: config.maxWals, maxTxnOps: config.maxTxnOps,
     maxRequestBytes: config.maxRequestBytes, quotaBackendBytes: config.quotaBackendBytes, preVote: config.preVote,
+    strictReconfigCheck: config.strictReconfigCheck,
     advertiseClientUrls: config.advertiseClientUrls, warningApplyDurationMs: config.warningApplyDurationMs,
-  }, logger, systemClock);
+  }, logger, systemClock, (identity, handler) => {
+    transport = new PeerTransport({
+      localId: identity.memberId, clusterId: identity.clusterId,
+      frameBytesMax: 4 * config.maxRequestBytes + 16 * 1024 * 1024, backlogBytesMax: 64 * 1024 * 1024,
+    }, handler, logger);
+    return transport;
+  });
+  const peerTransport: PeerTransport = transport!;
   let grpcServer: grpc.Server | undefined;
   const clientPorts: number[] = [];
   try {
@@ -39,6 +49,9 @@ export async function startEtcd(config: ServerConfig, logger: Logger = createLog
       keepaliveMinTimeMs: config.grpcKeepaliveMinTimeMs, keepaliveIntervalMs: config.grpcKeepaliveIntervalMs,
       keepaliveTimeoutMs: config.grpcKeepaliveTimeoutMs,
     });
+    for (const url of config.listenPeerUrls) {
+      await peerTransport.listen(url.hostname === 'localhost' ? '127.0.0.1' : url.hostname, Number(url.port));
+    }
     for (const url of config.listenClientUrls) clientPorts.push(await bindGrpc(grpcServer, url));
   } catch (error) {
     grpcServer?.forceShutdown();

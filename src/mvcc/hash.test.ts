@@ -44,8 +44,11 @@ test('two stores with the same history have equal HashKV and Hash whatever the c
 test('HashKV of a one-key store is crc32c("key" + revision key + KeyValue bytes)', async () => {
   const opened = await openStore(tempDbPath());
   put(opened.store, 'foo', 'bar');
-  const kv = encodeKeyValue(makeKeyValue({ key: enc('foo'), value: enc('bar'), createRevision: 2, modRevision: 2, version: 1 }));
+  const kv = encodeKeyValue(makeKeyValue({
+    key: enc('foo'), value: enc('bar'), createRevision: 2, modRevision: 2, version: 1,
+  }));
   const expected = crc32c(kv, crc32c(encodeRevision(2, 0), crc32c(enc('key'))));
-  assert.deepEqual(opened.store.hashByRevision(0), { hash: expected, revision: 2, compactRevision: -1, hashRevision: 2 });
+  const result = opened.store.hashByRevision(0);
+  assert.deepEqual(result, { hash: expected, revision: 2, compactRevision: -1, hashRevision: 2 });
   await closeStore(opened);
 });

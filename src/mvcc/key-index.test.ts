@@ -30,7 +30,9 @@ function modelKeep(model: Map<string, Change[]>, atRev: number): Set<string> {
   return keep;
 }
 
-function apply(index: KeyIndex, model: Map<string, Change[]>, state: { rev: number; compacted: number }, command: Command): void {
+type State = { rev: number; compacted: number };
+
+function apply(index: KeyIndex, model: Map<string, Change[]>, state: State, command: Command): void {
   const isLive = (key: string): boolean => modelGet(model.get(key), state.rev) !== undefined;
   const change = (key: string, sub: number, tombstone: boolean): void => {
     const main = state.rev + 1;

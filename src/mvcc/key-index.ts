@@ -93,6 +93,17 @@ export class KeyIndex {
   /** Keys in `interval` visible at `atRev` with their revisions, at most `limit` (<= 0: all). */
   range(interval: KeyInterval, atRev: number, limit: number): IndexRange {
     const result: IndexRange = { keys: [], mains: [], subs: [], count: 0 };
+    if (interval.single) {
+      const g = this.map.get(interval.start);
+      const position = g === undefined ? -1 : findAt(g, atRev);
+      if (position >= 0 && limit >= 0) {
+        result.count = 1;
+        result.keys.push(interval.start);
+        result.mains.push(g![position]!);
+        result.subs.push(g![position + 1]!);
+      }
+      return result;
+    }
     const max = limit > 0 ? limit : Infinity;
     const visit = (key: string, g: Generations): void => {
       const position = findAt(g, atRev);
@@ -103,12 +114,7 @@ export class KeyIndex {
       result.mains.push(g[position]!);
       result.subs.push(g[position + 1]!);
     };
-    if (interval.single) {
-      const g = this.map.get(interval.start);
-      if (g !== undefined) visit(interval.start, g);
-    } else {
-      this.map.forEachInRange(interval.start, interval.end, visit);
-    }
+    this.map.forEachInRange(interval.start, interval.end, visit);
     return result;
   }
 

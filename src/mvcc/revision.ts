@@ -23,10 +23,9 @@ export function encodeRevision(main: number, sub: number, tombstone = false): Ui
   assertSafeInteger(sub, 'revision sub');
   assert(main >= 0 && sub >= 0, 'revision components must not be negative');
   const bytes = new Uint8Array(tombstone ? TOMBSTONE_REVISION_BYTES : REVISION_BYTES);
-  const view = new DataView(bytes.buffer);
-  view.setBigUint64(0, BigInt(main));
+  writeUint64(bytes, 0, main);
   bytes[8] = SEPARATOR;
-  view.setBigUint64(9, BigInt(sub));
+  writeUint64(bytes, 9, sub);
   if (tombstone) bytes[17] = TOMBSTONE_MARK;
   return bytes;
 }
@@ -47,13 +46,40 @@ export function decodeRevision(bytes: Uint8Array): Revision & { tombstone: boole
   if (bytes[8] !== SEPARATOR) throw new CorruptionError('backend:key', 8, 'revision key without separator');
   const tombstone = bytes.length === TOMBSTONE_REVISION_BYTES;
   if (tombstone && bytes[17] !== TOMBSTONE_MARK) throw new CorruptionError('backend:key', 17, 'bad tombstone mark');
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const main = Number(view.getBigUint64(0));
-  const sub = Number(view.getBigUint64(9));
-  if (!Number.isSafeInteger(main) || !Number.isSafeInteger(sub)) {
-    throw new CorruptionError('backend:key', 0, 'revision is not a safe integer');
-  }
+  const main = readUint64(bytes, 0);
+  const sub = readUint64(bytes, 9);
+  if (main < 0 || sub < 0) throw new CorruptionError('backend:key', 0, 'revision is not a safe integer');
   return { main, sub, tombstone };
+}
+
+const TWO_POW_32 = 2 ** 32;
+/** Largest high word of a safe integer (2^53 - 1 >> 32). */
+const SAFE_HIGH_WORD_MAX = 2 ** 21 - 1;
+
+/** Writes a safe non-negative integer as 8 bytes big-endian (no BigInt: this is on the hot path). */
+function writeUint64(bytes: Uint8Array, offset: number, value: number): void {
+  const high = Math.floor(value / TWO_POW_32);
+  const low = value >>> 0;
+  bytes[offset] = high >>> 24;
+  bytes[offset + 1] = (high >>> 16) & 0xff;
+  bytes[offset + 2] = (high >>> 8) & 0xff;
+  bytes[offset + 3] = high & 0xff;
+  bytes[offset + 4] = low >>> 24;
+  bytes[offset + 5] = (low >>> 16) & 0xff;
+  bytes[offset + 6] = (low >>> 8) & 0xff;
+  bytes[offset + 7] = low & 0xff;
+}
+
+function readUint32(bytes: Uint8Array, offset: number): number {
+  return ((bytes[offset]! << 24) | (bytes[offset + 1]! << 16) | (bytes[offset + 2]! << 8) | bytes[offset + 3]!) >>> 0;
+}
+
+/** Reads 8 bytes big-endian; -1 when the value is not a safe integer. */
+function readUint64(bytes: Uint8Array, offset: number): number {
+  const high = readUint32(bytes, offset);
+  const low = readUint32(bytes, offset + 4);
+  if (high > SAFE_HIGH_WORD_MAX) return -1;
+  return high * TWO_POW_32 + low;
 }
 
 /** True when the key-bucket key carries the tombstone mark. */

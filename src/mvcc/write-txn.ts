@@ -43,6 +43,7 @@ export class MvccWriteTxn {
 
   /**
    * Puts `key` = `value` with `lease` (0n = none). Returns the previous KeyValue if the key was live.
+   * The returned event keeps references to `key` and `value`: callers must not mutate them.
    * Throws AssertionError on an empty key.
    */
   put(key: Uint8Array, value: Uint8Array, lease: bigint): { prevKv: KeyValue | undefined } {
@@ -60,7 +61,7 @@ export class MvccWriteTxn {
       prevKv = readKeyValue(backend, at.main, at.sub);
     }
     const kv = makeKeyValue({
-      key: key.slice(), value: value.slice(), createRevision: live?.createdMain ?? revision, modRevision: revision,
+      key, value, createRevision: live?.createdMain ?? revision, modRevision: revision,
       version: (live?.version ?? 0) + 1, lease,
     });
     backend.put('key', encodeRevision(revision, sub), encodeKeyValue(kv));

@@ -18,7 +18,9 @@ function dummyEntry(index: number, term: number): Entry {
 
 export class MemoryStorage implements Storage {
   private hardState: HardState = { term: 0, vote: NONE, commit: 0 };
-  private snapshotValue: Snapshot = { data: new Uint8Array(0), metadata: { index: 0, term: 0, confState: emptyConfState() } };
+  private snapshotValue: Snapshot = {
+    data: new Uint8Array(0), metadata: { index: 0, term: 0, confState: emptyConfState() },
+  };
   private ents: Entry[] = [dummyEntry(0, 0)];
 
   /** The HardState and the ConfState of the latest snapshot (conf changes after it are not tracked). */
@@ -118,6 +120,8 @@ export class MemoryStorage implements Storage {
     if (first > firstNew.index) batch = batch.slice(first - firstNew.index);
     const position = batch[0]!.index - this.offset;
     assert(position <= this.ents.length, `missing log entry [last: ${this.lastIndex()}, append at: ${batch[0]!.index}]`);
-    this.ents = this.ents.slice(0, position).concat(batch);
+    // Truncate any conflicting suffix in place, then append (no copy of the retained prefix).
+    this.ents.length = position;
+    for (const entry of batch) this.ents.push(entry);
   }
 }

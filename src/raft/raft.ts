@@ -132,7 +132,9 @@ export class Raft {
   send(message: Message): void {
     message.from = this.id;
     const t = message.type;
-    if (t === MessageType.Vote || t === MessageType.VoteResp || t === MessageType.PreVote || t === MessageType.PreVoteResp) {
+    const isVoteType = t === MessageType.Vote || t === MessageType.VoteResp ||
+      t === MessageType.PreVote || t === MessageType.PreVoteResp;
+    if (isVoteType) {
       assert(message.term !== 0, `term should be set when sending ${t}`);
     } else {
       assert(message.term === 0, `term should not be set when sending ${t} (was ${message.term})`);
@@ -352,20 +354,31 @@ export class Raft {
 
   // ---- configuration ----
 
+  /** True when this node is no longer a voter of its configuration (removed or demoted). */
+  removedFromConfig(): boolean {
+    const pr = this.tracker.progress.get(this.id);
+    return pr === undefined || pr.isLearner;
+  }
+
   /**
-   * Removed (or demoted) leader: stop leading, and hand leadership to an up-to-date voter of the new
-   * configuration (MsgTimeoutNow) so that the cluster does not wait an election timeout.
+   * A removed (or demoted) leader keeps replicating, so that the remaining voters learn that the
+   * change committed, and transfers leadership to the most up-to-date remaining voter (MsgTimeoutNow
+   * once it has caught up). It drops proposals meanwhile; a transfer that times out is retried.
    */
-  private stepDownOnRemoval(): void {
-    const lastIndex = this.raftLog.lastIndex();
+  handOffLeadership(): void {
     let successor: NodeId = NONE;
+    let successorMatch = -1;
     this.tracker.visit((id, pr) => {
-      if (successor === NONE && id !== this.id && this.tracker.isVoter(id) && pr.match === lastIndex) successor = id;
+      if (id === this.id || !this.tracker.isVoter(id) || pr.match <= successorMatch) return;
+      successor = id;
+      successorMatch = pr.match;
     });
-    this.logger.info(`${this.id} stepping down: removed from the configuration` +
-      (successor === NONE ? '' : `; handing leadership to ${successor}`));
-    if (successor !== NONE) this.sendTimeoutNow(successor);
-    this.becomeFollower(this.term, NONE);
+    if (successor === NONE) return;
+    this.logger.info(`${this.id} is no longer a voter; transferring leadership to ${successor}`);
+    this.leadTransferee = successor;
+    this.electionElapsed = 0;
+    if (successorMatch === this.raftLog.lastIndex()) this.sendTimeoutNow(successor);
+    else this.sendAppend(successor);
   }
 
   /** Installs a new configuration and reacts to it (step down if removed, commit, catch up). */
@@ -375,10 +388,6 @@ export class Raft {
     const cs = this.tracker.confState();
     const pr = this.tracker.progress.get(this.id);
     this.isLearner = pr !== undefined && pr.isLearner;
-    if ((pr === undefined || this.isLearner) && this.state === StateType.Leader) {
-      this.stepDownOnRemoval();
-      return cs;
-    }
     if (this.state !== StateType.Leader || cs.voters.length === 0) return cs;
     if (this.maybeCommit()) {
       this.bcastAppend();
@@ -388,6 +397,7 @@ export class Raft {
       });
     }
     if (this.leadTransferee !== NONE && !this.tracker.isVoter(this.leadTransferee)) this.abortLeaderTransfer();
+    if (this.removedFromConfig() && this.leadTransferee === NONE) this.handOffLeadership();
     return cs;
   }
 }

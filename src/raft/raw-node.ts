@@ -139,7 +139,8 @@ export class RawNode implements RawNodeApi {
     const hard = r.hardState();
     if (!hardStateEqual(hard, this.prevHardState)) rd.hardState = hard;
     if (r.raftLog.unstable.snapshot !== undefined) rd.snapshot = r.raftLog.unstable.snapshot;
-    rd.mustSync = rd.entries.length > 0 || hard.term !== this.prevHardState.term || hard.vote !== this.prevHardState.vote;
+    rd.mustSync = rd.entries.length > 0 || hard.term !== this.prevHardState.term ||
+      hard.vote !== this.prevHardState.vote;
     this.prevSoftState = soft;
     r.msgs = [];
     r.readStates = [];

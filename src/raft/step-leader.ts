@@ -64,7 +64,7 @@ function checkQuorum(r: Raft): void {
 
 function propose(r: Raft, m: Message): ProposalError | null {
   assert(m.entries.length > 0, `${r.id} stepped empty MsgProp`);
-  if (!r.tracker.progress.has(r.id)) return 'proposal-dropped'; // removed from the configuration
+  if (r.removedFromConfig()) return 'proposal-dropped';
   if (r.leadTransferee !== NONE) {
     r.logger.debug(`${r.id} [term ${r.term}] transfer leadership to ${r.leadTransferee} is in progress; dropping proposal`);
     return 'proposal-dropped';

@@ -196,6 +196,8 @@ function tickHeartbeat(r: Raft): void {
     if (r.state === StateType.Leader && r.leadTransferee !== NONE) {
       r.logger.info(`${r.id} [term ${r.term}] abort transferring leadership to ${r.leadTransferee}: election timeout`);
       r.abortLeaderTransfer();
+      // A removed leader keeps trying to hand off (its successor may have been slow to apply the change).
+      if (r.removedFromConfig()) r.handOffLeadership();
     }
   }
   if (r.state !== StateType.Leader) return;

@@ -63,8 +63,20 @@ export function checkInvariants(config: TrackerConfig, progress: ReadonlyMap<Nod
 
 export class ProgressTracker {
   config: TrackerConfig = emptyConfig();
-  progress = new Map<NodeId, Progress>();
+  private progressMap = new Map<NodeId, Progress>();
+  /** Sorted ids of progressMap, cached (iteration order must be deterministic). */
+  private sortedProgressIds: NodeId[] = [];
   readonly votes = new Map<NodeId, boolean>();
+
+  get progress(): Map<NodeId, Progress> {
+    return this.progressMap;
+  }
+
+  /** Replaces the progress map (configuration changes); the map must not be mutated afterwards. */
+  set progress(map: Map<NodeId, Progress>) {
+    this.progressMap = map;
+    this.sortedProgressIds = sortedIds(map.keys());
+  }
 
   constructor(readonly maxInflight: number) {}
 
@@ -88,7 +100,11 @@ export class ProgressTracker {
 
   /** Visits every peer's progress in ascending id order. */
   visit(fn: (id: NodeId, progress: Progress) => void): void {
-    for (const id of sortedIds(this.progress.keys())) fn(id, this.progress.get(id)!);
+    for (const id of this.sortedProgressIds) {
+      const pr = this.progressMap.get(id);
+      assert(pr !== undefined, `progress map changed without a configuration switch (${id})`);
+      fn(id, pr);
+    }
   }
 
   /** The largest index acknowledged by a quorum (of both halves when joint). */

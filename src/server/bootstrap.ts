@@ -14,6 +14,7 @@ import { MemoryStorage } from '../raft/memory-storage.js';
 import type { ConfState, Entry, HardState } from '../raft/types.js';
 import { Wal } from '../wal/wal.js';
 import { computeClusterId, computeMemberId } from './membership/ids.js';
+import { Membership } from './membership/membership.js';
 import { loadNewestSnapMetadata, saveSnapMetadata } from './snap-store.js';
 
 export class BootstrapError extends Error {
@@ -40,7 +41,7 @@ export interface MemberInfo { id: bigint; name: string; peerUrls: string[]; clie
 export interface Bootstrapped {
   memberId: bigint;
   clusterId: bigint;
-  members: MemberInfo[];
+  membership: Membership;
   wal: Wal;
   backend: Backend;
   storage: MemoryStorage;
@@ -54,7 +55,7 @@ export interface Bootstrapped {
   repairedTornTail: boolean;
 }
 
-interface WalMetadata { memberId: string; clusterId: string; members: Array<Record<string, unknown>> }
+interface WalMetadata { memberId: string; clusterId: string }
 
 export function memberPaths(dataDir: string, walDir: string): { memberDir: string; walDir: string; snapDir: string; dbPath: string } {
   const memberDir = join(dataDir, 'member');
@@ -95,10 +96,10 @@ async function createNew(config: BootstrapConfig, paths: ReturnType<typeof membe
   assert(self !== undefined, 'local member missing from initial cluster (validated by config)');
   const clusterId = computeClusterId(members.map((m) => m.id));
   const confState: ConfState = { voters: members.map((m) => m.id), learners: [], votersOutgoing: [], learnersNext: [], autoLeave: false };
-  const metadata: WalMetadata = {
-    memberId: formatIdHex(self.id), clusterId: formatIdHex(clusterId),
-    members: members.map((m) => ({ id: formatIdHex(m.id), name: m.name, peerURLs: m.peerUrls })),
-  };
+  const metadata: WalMetadata = { memberId: formatIdHex(self.id), clusterId: formatIdHex(clusterId) };
+  const membership = new Membership(backend);
+  for (const member of members) membership.save(member);
+  await backend.forceCommit();
   // The initial membership is raft snapshot 1 at term 1 on every member, so all start identical.
   await saveSnapMetadata(paths.snapDir, { index: 1, term: 1, confState }, config.unsafeNoFsync);
   const wal = await Wal.create(paths.walDir, new TextEncoder().encode(JSON.stringify(metadata)), walOptions);
@@ -108,7 +109,7 @@ async function createNew(config: BootstrapConfig, paths: ReturnType<typeof membe
   const storage = new MemoryStorage();
   storage.applySnapshot({ data: new Uint8Array(0), metadata: { index: 1, term: 1, confState } });
   storage.setHardState(hardState);
-  return { memberId: self.id, clusterId, members, wal, backend, storage, confState, snapshotIndex: 1, snapshotTerm: 1,
+  return { memberId: self.id, clusterId, membership, wal, backend, storage, confState, snapshotIndex: 1, snapshotTerm: 1,
     hardState, isNew: true, snapDir: paths.snapDir, walDir: paths.walDir, repairedTornTail: false };
 }
 
@@ -120,18 +121,19 @@ async function restart(config: BootstrapConfig, paths: ReturnType<typeof memberP
   }
   const { wal, read } = await Wal.open(paths.walDir, { index: snap.index, term: snap.term, confState: snap.confState }, walOptions);
   const metadata = JSON.parse(new TextDecoder().decode(read.metadata)) as WalMetadata;
-  const members: MemberInfo[] = metadata.members.map((m) => ({
-    id: BigInt(`0x${String(m['id'])}`), name: String(m['name']), peerUrls: m['peerURLs'] as string[],
-    clientUrls: [], isLearner: false,
-  }));
+  const membership = new Membership(backend);
   const storage = new MemoryStorage();
   storage.applySnapshot({ data: new Uint8Array(0), metadata: { index: snap.index, term: snap.term, confState: snap.confState } });
-  storage.setHardState(read.hardState);
+  // A crash between installing a received snapshot and recording it in the WAL leaves a HardState
+  // older than the snapshot: the backend already holds everything up to the snapshot, so catch up.
+  const hardState: HardState = { ...read.hardState, term: Math.max(read.hardState.term, snap.term),
+    commit: Math.max(read.hardState.commit, snap.index) };
+  storage.setHardState(hardState);
   const entries: Entry[] = read.entries.filter((e) => e.index > snap.index);
   if (entries.length > 0) storage.append(entries);
   return {
-    memberId: BigInt(`0x${metadata.memberId}`), clusterId: BigInt(`0x${metadata.clusterId}`), members, wal, backend,
-    storage, confState: snap.confState, snapshotIndex: snap.index, snapshotTerm: snap.term, hardState: read.hardState,
+    memberId: BigInt(`0x${metadata.memberId}`), clusterId: BigInt(`0x${metadata.clusterId}`), membership, wal, backend,
+    storage, confState: snap.confState, snapshotIndex: snap.index, snapshotTerm: snap.term, hardState,
     isNew: false, snapDir: paths.snapDir, walDir: paths.walDir, repairedTornTail: read.repairedTornTail,
   };
 }

@@ -1,51 +1,71 @@
 /**
  * EtcdServer: one member. It owns the Raft node (driven by the one Ready loop in raft-driver.ts), the
- * MVCC store and the apply chain, and offers the request API the gRPC layer calls. Writes are proposed
- * through Raft and answered when applied (after the WAL fsync); linearizable reads wait on ReadIndex;
- * serializable reads are served locally.
+ * MVCC store, membership and the apply chain, and offers the request API the gRPC layer calls. Writes
+ * are proposed through Raft and answered when applied (after the WAL fsync); linearizable reads wait on
+ * ReadIndex; serializable reads are served locally.
  */
+import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { assert } from '../base/assert.js';
 import type { Clock } from '../base/clock.js';
-import { etcdError, isEtcdError } from '../base/errors.js';
+import { etcdError } from '../base/errors.js';
+import { formatIdHex } from '../base/ids.js';
 import { SeededRandom } from '../base/random.js';
+import { Backend } from '../backend/backend.js';
 import {
-  InternalRaftRequest, ResponseHeader, type CompactionRequest, type CompactionResponse, type DeleteRangeRequest,
-  type DeleteRangeResponse, type PutRequest, type PutResponse, type RangeRequest, type RangeResponse,
-  type TxnRequest, type TxnResponse,
+  InternalRaftRequest, MemberAttributes, ClusterMemberAttrSetRequest, ResponseHeader,
+  type CompactionRequest, type CompactionResponse, type DeleteRangeRequest, type DeleteRangeResponse,
+  type PutRequest, type PutResponse, type RangeRequest, type RangeResponse, type TxnRequest, type TxnResponse,
 } from '../proto/gen/etcdserverpb.js';
 import { RawNode } from '../raft/raw-node.js';
-import { StateType, type SoftState } from '../raft/types.js';
+import { StateType, type ConfChangeV2, type Message, type Snapshot, type SoftState } from '../raft/types.js';
 import { MvccStore } from '../mvcc/store.js';
 import type { Logger } from '../platform/logger.js';
 import { secureRandomBytes } from '../platform/hash.js';
 import { KvApplier } from './apply/kv-applier.js';
 import { isTxnReadOnly } from './apply/compare.js';
-import { EntryApplier, type ApplyResult } from './apply/entry-applier.js';
-import { bootstrap, type Bootstrapped, type MemberInfo } from './bootstrap.js';
+import { EntryApplier, type ApplyResult, type EventsListener } from './apply/entry-applier.js';
+import { bootstrap, memberPaths, type Bootstrapped, type MemberInfo } from './bootstrap.js';
 import { IdGenerator } from './id-generator.js';
 import { LinearizableReads } from './linearizable-reads.js';
+import { ClusterManager } from './membership/cluster-manager.js';
+import { Membership } from './membership/membership.js';
+import { encodeMemberJson } from './membership/member-json.js';
 import { RaftDriver } from './raft-driver.js';
+import { saveSnapMetadata } from './snap-store.js';
+import { installIncomingDb, storeIncomingDb } from './snapshot-install.js';
 import { SnapshotTrigger } from './snapshot-trigger.js';
 import type { ServerOptions } from './server-options.js';
+import type { Transport, TransportHandler } from './transport-api.js';
 import { checkDeleteRequest, checkPutRequest, checkRangeRequest, checkTxnRequest } from './validate.js';
 import { WaitRegistry } from './wait.js';
 
 /** Proposals waiting for their apply result at most (etcd's back-pressure on pending proposals). */
 const PENDING_PROPOSALS_MAX = 100_000;
+const PUBLISH_RETRY_MS = 500;
 
-export class EtcdServer {
+export type TransportFactory = (identity: { memberId: bigint; clusterId: bigint }, handler: TransportHandler) => Transport;
+
+export class EtcdServer implements TransportHandler {
   readonly memberId: bigint;
   readonly clusterId: bigint;
-  private members: MemberInfo[];
+  store: MvccStore;
+  private backend: Backend;
+  private membership: Membership;
+  private kv: KvApplier;
+  readonly cluster: ClusterManager;
+  private readonly transport: Transport;
   private readonly driver: RaftDriver;
   private readonly reads: LinearizableReads;
   private readonly wait = new WaitRegistry<ApplyResult>(PENDING_PROPOSALS_MAX);
   private readonly ids: IdGenerator;
-  private readonly kv: KvApplier;
   private readonly entries: EntryApplier;
   private readonly snapshots: SnapshotTrigger;
   private softState: SoftState = { lead: 0n, raftState: StateType.Follower };
   private stopping = false;
+  private published = false;
+  private publishTimer: NodeJS.Timeout | undefined;
+  private outgoingSnapshots = 0;
   private readonly stopHandlers: Array<(error?: unknown) => void> = [];
   /** Requests time out after etcd's ReqTimeout: 5 s + 2 x election timeout. */
   readonly requestTimeoutMs: number;
@@ -53,28 +73,34 @@ export class EtcdServer {
   private constructor(
     private readonly options: ServerOptions,
     private readonly boot: Bootstrapped,
-    readonly store: MvccStore,
+    store: MvccStore,
     private readonly logger: Logger,
-    clock: Clock,
+    private readonly clock: Clock,
+    createTransport: TransportFactory,
   ) {
     this.memberId = boot.memberId;
     this.clusterId = boot.clusterId;
-    this.members = boot.members;
+    this.store = store;
+    this.backend = boot.backend;
+    this.membership = boot.membership;
     this.requestTimeoutMs = 5000 + 2 * options.electionTimeoutMs;
     this.ids = new IdGenerator(boot.memberId, clock.wallMs());
     this.kv = new KvApplier(store, { exists: () => false });
-    const electionTick = Math.max(2, Math.round(options.electionTimeoutMs / options.heartbeatIntervalMs));
-    const applied = Math.max(store.consistentIndex(), boot.snapshotIndex);
-    assert(applied <= Math.max(boot.hardState.commit, boot.snapshotIndex),
-      `backend consistent index ${applied} is ahead of the WAL commit ${boot.hardState.commit}`);
+    // Raft resumes from the snapshot; entries up to the backend's consistent index are skipped by the
+    // applier except conf changes, which raft must see again (see EntryApplier).
+    const applied = boot.snapshotIndex;
+    assert(store.consistentIndex() <= Math.max(boot.hardState.commit, boot.snapshotIndex) || !boot.isNew,
+      `backend consistent index ${store.consistentIndex()} is ahead of the WAL commit ${boot.hardState.commit}`);
     const node = new RawNode({
-      id: boot.memberId, electionTick, heartbeatTick: 1, storage: boot.storage,
-      random: new SeededRandom(Buffer.from(secureRandomBytes(8)).readBigUInt64BE()),
+      id: boot.memberId, electionTick: Math.max(2, Math.round(options.electionTimeoutMs / options.heartbeatIntervalMs)),
+      heartbeatTick: 1, storage: boot.storage, random: new SeededRandom(Buffer.from(secureRandomBytes(8)).readBigUInt64BE()),
       applied, maxSizePerMsg: 1024 * 1024, maxInflightMsgs: 512, maxUncommittedEntriesSize: 1 << 30,
       checkQuorum: true, preVote: options.preVote,
     });
-    this.entries = new EntryApplier(node, store, this.kv, this.wait, applied, logger, options.warningApplyDurationMs);
-    this.snapshots = new SnapshotTrigger(boot, store, options, logger, applied);
+    this.transport = createTransport({ memberId: this.memberId, clusterId: this.clusterId }, this);
+    this.cluster = this.createClusterManager();
+    this.entries = new EntryApplier(this.cluster, store, this.kv, this.wait, applied, logger, options.warningApplyDurationMs);
+    this.snapshots = new SnapshotTrigger(boot, options, logger, applied);
     this.driver = new RaftDriver(node, boot.storage, boot.wal, options.heartbeatIntervalMs, {
       applyEntries: (entries) => {
         this.entries.apply(entries);
@@ -83,33 +109,50 @@ export class EtcdServer {
       },
       readStates: (states) => this.reads.onReadStates(states),
       softStateChanged: (state) => this.onSoftState(state),
-      applySnapshot: () => Promise.reject(new Error('receiving raft snapshots needs the clustered server')),
-      send: () => undefined,
+      applySnapshot: (snapshot) => this.installSnapshot(snapshot),
+      send: (messages) => this.transport.send(messages),
       fatal: (error) => this.fail(error),
-      afterReady: () => this.snapshots.maybeSnapshot(boot.storage),
+      afterReady: () => this.snapshots.maybeSnapshot(boot.storage, this.backend),
     });
     this.reads = new LinearizableReads((ctx) => node.readIndex(ctx), () => this.driver.wake(), this.requestTimeoutMs);
     this.reads.onApplied(applied);
     this.driver.beforeReady = () => this.reads.startRound();
   }
 
-  /** Opens storage (new member or restart), replays the WAL and starts the Ready loop. */
-  static async start(options: ServerOptions, logger: Logger, clock: Clock): Promise<EtcdServer> {
+  /** Opens storage (new member or restart), replays the WAL and starts the Ready loop and peers. */
+  static async start(options: ServerOptions, logger: Logger, clock: Clock, createTransport: TransportFactory): Promise<EtcdServer> {
     const boot = await bootstrap(options);
     if (boot.repairedTornTail) logger.warn({ 'wal-dir': boot.walDir }, 'repaired torn WAL tail after a crash');
+    if (boot.membership.isRemoved(boot.memberId)) {
+      await boot.backend.close();
+      await boot.wal.close();
+      throw new Error(`member ${formatIdHex(boot.memberId)} has already been removed from the cluster; ` +
+        'remove its data dir and add it again as a new member');
+    }
     const store = await MvccStore.open(boot.backend);
-    const server = new EtcdServer(options, boot, store, logger, clock);
-    logger.info({ 'local-member-id': server.memberIdHex(), 'cluster-id': server.clusterId.toString(16),
-      'consistent-index': store.consistentIndex(), 'current-revision': store.currentRevision(), new: boot.isNew },
+    const server = new EtcdServer(options, boot, store, logger, clock, createTransport);
+    logger.info({ 'local-member-id': server.memberIdHex(), 'cluster-id': formatIdHex(server.clusterId),
+      'consistent-index': store.consistentIndex(), 'current-revision': store.currentRevision(), new: boot.isNew,
+      members: boot.membership.list().map((m) => formatIdHex(m.id)) },
     boot.isNew ? 'starting a new member' : 'restarting member');
+    for (const member of boot.membership.list()) {
+      if (member.id !== server.memberId) server.transport.addPeer(member.id, member.peerUrls);
+    }
     server.driver.start();
-    if (boot.isNew || boot.confState.voters.length === 1) server.driver.node.campaign();
+    const voters = boot.membership.list().filter((m) => !m.isLearner);
+    if (voters.length === 1 && voters[0]!.id === server.memberId) server.driver.node.campaign();
     server.driver.wake();
+    server.schedulePublish(0);
     return server;
   }
 
+  /** Subscribes to the events of every applied write, in revision order (for watch). */
+  onEvents(listener: EventsListener): void {
+    this.entries.onEvents(listener);
+  }
+
   memberIdHex(): string {
-    return this.memberId.toString(16);
+    return formatIdHex(this.memberId);
   }
 
   /** Registers a callback for when the server stops (cleanly or on a fatal error). */
@@ -119,6 +162,10 @@ export class EtcdServer {
 
   isLeader(): boolean {
     return this.softState.raftState === StateType.Leader;
+  }
+
+  isLearner(): boolean {
+    return this.membership.get(this.memberId)?.isLearner ?? false;
   }
 
   leaderId(): bigint {
@@ -138,21 +185,22 @@ export class EtcdServer {
   }
 
   memberList(): MemberInfo[] {
-    return this.members.map((m) => ({ ...m, clientUrls: m.id === this.memberId ? this.options.advertiseClientUrls : m.clientUrls }));
+    return this.membership.list().map((m) => (m.id === this.memberId && m.clientUrls.length === 0
+      ? { ...m, name: this.options.name, clientUrls: this.options.advertiseClientUrls } : m));
   }
 
   backendSizeBytes(): number {
-    return this.boot.backend.sizeBytes();
+    return this.backend.sizeBytes();
   }
 
   backendSizeInUseBytes(): number {
-    return this.boot.backend.sizeInUseBytes();
+    return this.backend.sizeInUseBytes();
   }
 
   /** Rewrites this member's backend compactly (blocks only this member's backend). */
   async defragment(): Promise<void> {
     const started = performance.now();
-    await this.boot.backend.defrag();
+    await this.backend.defrag();
     this.logger.info({ took: `${(performance.now() - started).toFixed(1)}ms`, 'db-size': this.backendSizeBytes() },
       'finished defragmenting the backend');
   }
@@ -218,20 +266,112 @@ export class EtcdServer {
     return this.reads.wait();
   }
 
+  /** Transfers leadership to `target` and waits until it leads (MoveLeader). */
+  async moveLeader(target: bigint): Promise<void> {
+    if (!this.isLeader()) throw etcdError('ERR_NOT_LEADER');
+    const member = this.membership.get(target);
+    if (member === undefined || member.isLearner) throw etcdError('ERR_BAD_LEADER_TRANSFEREE');
+    this.driver.node.transferLeader(target);
+    this.driver.wake();
+    const deadline = performance.now() + this.requestTimeoutMs;
+    while (this.softState.lead !== target) {
+      if (performance.now() > deadline) throw etcdError('ERR_TIMEOUT');
+      await new Promise((resolve) => setTimeout(resolve, this.options.heartbeatIntervalMs));
+    }
+  }
+
+  // ---- TransportHandler -------------------------------------------------------------------------
+
+  receive(messages: Message[]): void {
+    if (this.stopping) return;
+    for (const message of messages) {
+      if (this.membership.isRemoved(message.from)) continue;
+      this.driver.node.step(message);
+    }
+    this.driver.wake();
+  }
+
+  reportUnreachable(id: bigint): void {
+    this.driver.node.reportUnreachable(id);
+  }
+
+  reportSnapshot(id: bigint, status: 'finish' | 'failure'): void {
+    this.driver.node.reportSnapshot(id, status);
+    this.driver.wake();
+  }
+
+  async snapshotDb(): Promise<{ path: string; release: () => Promise<void> }> {
+    const path = join(this.boot.snapDir, `outgoing-${process.pid}-${++this.outgoingSnapshots}.db`);
+    await this.backend.copyTo(path);
+    return { path, release: () => rm(path, { force: true }) };
+  }
+
+  receiveSnapshotDb(message: Message, body: AsyncIterable<Buffer>): Promise<void> {
+    return storeIncomingDb(this.boot.snapDir, message, body, this.options.unsafeNoFsync);
+  }
+
+  isRemoved(id: bigint): boolean {
+    return this.membership.isRemoved(id);
+  }
+
+  membersJson(): string {
+    return `{"clusterId":"${formatIdHex(this.clusterId)}","members":[${this.membership.list().map(encodeMemberJson).join(',')}]}`;
+  }
+
+  /** Promotes a learner: on the leader directly, otherwise forwarded to the leader over the peer API. */
+  async promoteMember(id: bigint): Promise<void> {
+    if (this.isLeader()) {
+      await this.cluster.memberPromote(id);
+      return;
+    }
+    if (this.softState.lead === 0n) throw etcdError('ERR_NO_LEADER');
+    await this.transport.forwardPromote(this.softState.lead, id);
+  }
+
+  // ---- internals --------------------------------------------------------------------------------
+
+  private createClusterManager(): ClusterManager {
+    return new ClusterManager({
+      memberId: this.memberId, node: () => this.driver.node, membership: () => this.membership,
+      transport: this.transport, logger: this.logger, strictReconfigCheck: this.options.strictReconfigCheck,
+      nextRequestId: () => this.ids.nextId(),
+      proposeConfChange: (change, requestId) => this.proposeConfChange(change, requestId),
+      confChangeApplied: (requestId) => this.wait.trigger(requestId, {}),
+      onRemovedSelf: () => {
+        this.logger.warn({ 'local-member-id': this.memberIdHex() }, 'the member has been permanently removed from the cluster');
+        setImmediate(() => void this.stop());
+      },
+      unixSeconds: () => Math.floor(this.clock.wallMs() / 1000),
+    });
+  }
+
+  private async proposeConfChange(change: ConfChangeV2, requestId: bigint): Promise<void> {
+    if (this.stopping) throw etcdError('ERR_STOPPED');
+    const pending = this.wait.register(requestId);
+    const dropped = this.driver.node.proposeConfChange(change);
+    if (dropped !== null) this.wait.fail(requestId, etcdError(this.softState.lead === 0n ? 'ERR_NO_LEADER' : 'ERR_TIMEOUT'));
+    this.driver.wake();
+    await this.awaitResult(requestId, pending);
+  }
+
   private async propose(request: InternalRaftRequest): Promise<ApplyResult> {
     if (this.stopping) throw etcdError('ERR_STOPPED');
+    if (this.isLearner()) throw etcdError('ERR_LEARNER_NOT_SUPPORTED');
     const id = this.ids.nextId();
     request.ID = id;
     const data = InternalRaftRequest.encode(request);
     if (data.length > this.options.maxRequestBytes) throw etcdError('ERR_REQUEST_TOO_LARGE');
     const pending = this.wait.register(id);
     const dropped = this.driver.node.propose(data);
-    if (dropped !== null) {
+    if (dropped !== null) this.wait.fail(id, etcdError(this.softState.lead === 0n ? 'ERR_NO_LEADER' : 'ERR_TIMEOUT'));
+    else this.driver.wake();
+    return this.awaitResult(id, pending);
+  }
+
+  private async awaitResult(id: bigint, pending: Promise<ApplyResult>): Promise<ApplyResult> {
+    const timer = setTimeout(() => {
       this.wait.fail(id, etcdError(this.softState.lead === 0n ? 'ERR_NO_LEADER' : 'ERR_TIMEOUT'));
-    } else {
-      this.driver.wake();
-    }
-    const timer = setTimeout(() => this.wait.fail(id, etcdError('ERR_TIMEOUT')), this.requestTimeoutMs);
+    }, this.requestTimeoutMs);
     try {
       const result = await pending;
       if (result.error !== undefined) throw result.error;
@@ -241,12 +381,56 @@ export class EtcdServer {
     }
   }
 
+  /** Publishes this member's name and client URLs through raft once a leader exists (etcd's publish). */
+  private schedulePublish(delayMs: number): void {
+    if (this.published || this.stopping) return;
+    this.publishTimer = setTimeout(() => {
+      if (this.softState.lead === 0n) { this.schedulePublish(PUBLISH_RETRY_MS); return; }
+      const request = InternalRaftRequest.create({ clusterMemberAttrSet: ClusterMemberAttrSetRequest.create({
+        memberID: this.memberId,
+        memberAttributes: MemberAttributes.create({ name: this.options.name, clientUrls: this.options.advertiseClientUrls }),
+      }) });
+      const current = this.membership.get(this.memberId);
+      if (current !== undefined && current.name === this.options.name &&
+          current.clientUrls.join(',') === this.options.advertiseClientUrls.join(',')) {
+        this.published = true;
+        return;
+      }
+      this.propose(request).then(() => { this.published = true; }, () => this.schedulePublish(PUBLISH_RETRY_MS));
+    }, delayMs);
+  }
+
+  /** Installs a backend image received with a raft snapshot (raft hands it over in a Ready). */
+  private async installSnapshot(snapshot: Snapshot): Promise<void> {
+    const index = snapshot.metadata.index;
+    this.logger.info({ index, term: snapshot.metadata.term }, 'applying snapshot from leader');
+    await this.store.close();
+    await this.backend.close();
+    const { dbPath } = memberPaths(this.options.dataDir, this.options.walDir);
+    await installIncomingDb(this.boot.snapDir, index, dbPath);
+    this.backend = await Backend.open(dbPath, { batchIntervalMs: this.options.backendBatchIntervalMs,
+      batchLimit: this.options.backendBatchLimit });
+    this.store = await MvccStore.open(this.backend);
+    this.membership = new Membership(this.backend);
+    this.kv = new KvApplier(this.store, { exists: () => false });
+    this.entries.replaceStateMachine(this.store, this.kv, index, snapshot.metadata.confState);
+    this.snapshots.resetTo(index, index, snapshot.metadata.confState);
+    await saveSnapMetadata(this.boot.snapDir, { index, term: snapshot.metadata.term, confState: snapshot.metadata.confState },
+      this.options.unsafeNoFsync);
+    for (const member of this.membership.list()) {
+      if (member.id !== this.memberId) this.transport.addPeer(member.id, member.peerUrls);
+    }
+    this.reads.onApplied(index);
+    this.logger.info({ index, 'consistent-index': this.store.consistentIndex(), revision: this.store.currentRevision() },
+      'applied snapshot from leader');
+  }
+
   private onSoftState(state: SoftState): void {
     const previous = this.softState;
     this.softState = state;
     if (state.lead !== previous.lead) {
       if (state.lead === 0n) this.logger.warn({ 'local-member-id': this.memberIdHex() }, 'raft lost leader');
-      else this.logger.info({ 'local-member-id': this.memberIdHex(), leader: state.lead.toString(16), term: this.driver.term },
+      else this.logger.info({ 'local-member-id': this.memberIdHex(), leader: formatIdHex(state.lead), term: this.driver.term },
         previous.lead === 0n ? 'raft elected leader' : 'raft leader changed');
     }
   }
@@ -256,18 +440,18 @@ export class EtcdServer {
     void this.stop(error);
   }
 
-  /** Stops the Ready loop, fails pending requests, flushes and closes storage. Idempotent. */
+  /** Stops the Ready loop and peers, fails pending requests, flushes and closes storage. Idempotent. */
   async stop(error?: unknown): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    if (this.publishTimer !== undefined) clearTimeout(this.publishTimer);
     await this.driver.stop();
+    await this.transport.stop().catch(() => undefined);
     this.wait.failAll(etcdError('ERR_STOPPED'));
     this.reads.failAll(etcdError('ERR_STOPPED'));
     await this.store.close().catch((e: unknown) => this.logger.error({ err: e }, 'closing the store failed'));
-    await this.boot.backend.close().catch(() => undefined);
+    await this.backend.close().catch(() => undefined);
     await this.boot.wal.close().catch((e: unknown) => this.logger.error({ err: e }, 'closing the WAL failed'));
     for (const handler of this.stopHandlers) handler(error);
   }
 }
-
-export { isEtcdError };

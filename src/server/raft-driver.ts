@@ -106,10 +106,12 @@ export class RaftDriver {
     }
     if (this.isLeader && rd.messages.length > 0) this.hooks.send(rd.messages);
     if (rd.snapshot !== undefined) {
+      // State machine first (it swaps in the received backend and writes the snapshot file), then the
+      // WAL marker: a crash in between restarts from the new backend and snapshot file.
+      await this.hooks.applySnapshot(rd.snapshot);
       await this.wal.saveSnapshot({ index: rd.snapshot.metadata.index, term: rd.snapshot.metadata.term,
         confState: rd.snapshot.metadata.confState });
       this.storage.applySnapshot(rd.snapshot);
-      await this.hooks.applySnapshot(rd.snapshot);
     }
     if (rd.hardState !== undefined || rd.entries.length > 0) {
       await this.wal.save(rd.hardState, rd.entries, rd.mustSync);

@@ -11,6 +11,7 @@ export interface ServerOptions extends BootstrapConfig {
   maxRequestBytes: number;
   quotaBackendBytes: number;
   preVote: boolean;
+  strictReconfigCheck: boolean;
   advertiseClientUrls: string[];
   warningApplyDurationMs: number;
 }

@@ -6,7 +6,6 @@
  * segments and purge old snapshot files.
  */
 import type { Backend } from '../backend/backend.js';
-import type { MvccStore } from '../mvcc/store.js';
 import type { Logger } from '../platform/logger.js';
 import type { MemoryStorage } from '../raft/memory-storage.js';
 import type { ConfState } from '../raft/types.js';
@@ -22,8 +21,7 @@ export class SnapshotTrigger {
   private confState: ConfState;
 
   constructor(
-    private readonly boot: { backend: Backend; wal: Wal; snapDir: string; confState: ConfState; snapshotIndex: number },
-    private readonly store: MvccStore,
+    private readonly boot: { wal: Wal; snapDir: string; confState: ConfState; snapshotIndex: number },
     private readonly options: { snapshotCount: number; maxSnapshots: number; maxWals: number; unsafeNoFsync: boolean },
     private readonly logger: Logger,
     applied: number,
@@ -38,18 +36,25 @@ export class SnapshotTrigger {
     this.confState = confState;
   }
 
-  async maybeSnapshot(storage: MemoryStorage): Promise<void> {
+  /** After installing a snapshot received from the leader. */
+  resetTo(snapshotIndex: number, applied: number, confState: ConfState): void {
+    this.snapshotIndex = snapshotIndex;
+    this.applied = applied;
+    this.confState = confState;
+  }
+
+  async maybeSnapshot(storage: MemoryStorage, backend: Backend): Promise<void> {
     if (this.applied - this.snapshotIndex < this.options.snapshotCount) return;
     const index = this.applied;
     const term = storage.term(index);
-    await this.boot.backend.forceCommit();
+    await backend.forceCommit();
     await saveSnapMetadata(this.boot.snapDir, { index, term, confState: this.confState }, this.options.unsafeNoFsync);
     await this.boot.wal.saveSnapshot({ index, term, confState: this.confState });
     storage.createSnapshot(index, this.confState, new Uint8Array(0));
     const compactTo = index - CATCH_UP_ENTRIES;
     if (compactTo > storage.firstIndex()) storage.compact(compactTo);
     this.snapshotIndex = index;
-    this.logger.info({ 'snapshot-index': index, 'consistent-index': this.store.consistentIndex() }, 'saved snapshot');
+    this.logger.info({ 'snapshot-index': index }, 'saved snapshot');
     await purgeSnapFiles(this.boot.snapDir, this.options.maxSnapshots);
     await this.releaseWal(index);
   }

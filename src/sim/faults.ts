@@ -12,15 +12,51 @@ import type { SimNode } from './sim-node.js';
 export class FaultInjector {
   private partitionHealTick = -1;
   private readonly restartAt = new Map<number, number>();
-  readonly stats = { partitions: 0, oneWay: 0, crashes: 0, restarts: 0 };
+  private readonly rejoinAt = new Map<number, number>();
+  readonly stats = { partitions: 0, oneWay: 0, crashes: 0, restarts: 0, isolations: 0, figure8: 0 };
 
   constructor(private readonly options: SimOptions, private readonly random: Random,
     private readonly network: SimNetwork, private readonly digest: TraceDigest) {}
 
   /** Runs one tick of the schedule over `nodes` (only started, not removed nodes take part). */
-  step(now: number, nodes: readonly SimNode[]): void {
+  step(now: number, nodes: readonly SimNode[], leader: SimNode | undefined): void {
     this.stepPartitions(now, nodes);
     this.stepCrashes(now, nodes);
+    this.stepIsolations(now);
+    if (leader === undefined || !leader.alive) return;
+    const o = this.options;
+    if (this.random.float() < o.leaderCrashRate) {
+      this.crash(now, leader);
+    } else if (o.figure8Rate > 0 && leader.inFigure8Window() && this.random.float() < o.figure8Rate) {
+      this.stats.figure8 += 1;
+      if (this.random.float() < 0.5) this.crash(now, leader);
+      else this.isolate(now, leader);
+    } else if (leader.commit < leader.lastIndex && this.random.float() < o.leaderIsolateRate) {
+      this.isolate(now, leader);
+    }
+  }
+
+  private isolate(now: number, node: SimNode): void {
+    if (this.rejoinAt.has(node.idNumber)) return;
+    this.network.isolate(node.id);
+    this.rejoinAt.set(node.idNumber, now + 1 + this.random.intBelow(this.options.isolationTicksMax));
+    this.stats.isolations += 1;
+    this.digest.add(15, node.idNumber);
+  }
+
+  private stepIsolations(now: number): void {
+    for (const [id, at] of [...this.rejoinAt]) {
+      if (at > now) continue;
+      this.rejoinAt.delete(id);
+      this.network.rejoin(BigInt(id));
+      this.digest.add(16, id);
+    }
+  }
+
+  private crash(now: number, victim: SimNode): void {
+    victim.crash();
+    this.stats.crashes += 1;
+    this.restartAt.set(victim.idNumber, now + 1 + this.random.intBelow(this.options.downTicksMax));
   }
 
   private stepPartitions(now: number, nodes: readonly SimNode[]): void {
@@ -64,15 +100,13 @@ export class FaultInjector {
     if (this.random.float() >= this.options.crashRate) return;
     const alive = nodes.filter((n) => n.alive);
     if (alive.length === 0) return;
-    const victim = alive[this.random.intBelow(alive.length)]!;
-    victim.crash();
-    this.stats.crashes += 1;
-    this.restartAt.set(victim.idNumber, now + 1 + this.random.intBelow(this.options.downTicksMax));
+    this.crash(now, alive[this.random.intBelow(alive.length)]!);
   }
 
   /** Ends all faults: heals the network and restarts every crashed (not removed) node. */
   healAll(nodes: readonly SimNode[]): void {
-    this.network.heal();
+    this.network.healAll();
+    this.rejoinAt.clear();
     this.partitionHealTick = -1;
     for (const node of nodes) {
       if (!node.alive && !node.removed) {

@@ -58,8 +58,12 @@ export class TraceDigest {
   private laneB = 0x01234567;
   private eventCount = 0;
 
+  /** When set, every event is also handed to this function (the CLI's --trace). */
+  tracer: ((values: readonly number[]) => void) | undefined = undefined;
+
   /** Folds a tuple of safe integers into the digest. */
   add(...values: number[]): void {
+    if (this.tracer !== undefined) this.tracer(values);
     for (const value of values) {
       this.laneA = fnv1aNumber(value, this.laneA);
       this.laneB = fnv1aNumber(value ^ 0x5bd1e995, this.laneB);
@@ -75,4 +79,33 @@ export class TraceDigest {
   hex(): string {
     return this.laneA.toString(16).padStart(8, '0') + this.laneB.toString(16).padStart(8, '0');
   }
+}
+
+/** Names of trace event kinds (the first value of each digest tuple) and of the values after it. */
+export const TRACE_EVENT_NAMES: Readonly<Record<number, string>> = {
+  1: 'start node incarnation term commit',
+  2: 'crash node incarnation',
+  3: 'ready node entries committed messages term commit mustSync state',
+  4: 'install-snapshot node index term',
+  5: 'conf-applied node index voters learners',
+  6: 'local-snapshot node index',
+  7: 'client-invoke client op node',
+  8: 'client-complete client op',
+  9: 'deliver from to type term index entries commit',
+  10: 'partition-heal tick',
+  11: 'partition-start tick healTick',
+  12: 'conf-propose leader changes type*100+node...',
+  13: 'transfer leader target',
+  14: 'liveness-start tick',
+  15: 'isolate node',
+  16: 'rejoin node',
+  17: 'figure8-phase phase(A=65) first second entryIndex',
+};
+
+/** Renders one trace event as text. */
+export function formatTraceEvent(tick: number, values: readonly number[]): string {
+  const names = (TRACE_EVENT_NAMES[values[0] ?? 0] ?? `event-${values[0]}`).split(' ');
+  const parts = [`t=${tick}`, names[0]!];
+  for (let i = 1; i < values.length; i++) parts.push(`${names[i] ?? '?'}=${values[i]}`);
+  return parts.join(' ');
 }

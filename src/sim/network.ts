@@ -39,6 +39,7 @@ function linkKey(from: number, to: number): number {
 export class SimNetwork {
   private readonly buckets = new Map<number, Envelope[]>();
   private readonly blocked = new Set<number>();
+  private readonly isolated = new Set<number>();
   private nextSeq = 0;
   private inFlight = 0;
   /** Counters for reports and tests. */
@@ -110,10 +111,20 @@ export class SimNetwork {
     return due;
   }
 
-  /** True when the directed link from -> to is blocked by a partition. */
+  /** True when the directed link from -> to is blocked by a partition or an isolation. */
   isBlocked(from: bigint, to: bigint): boolean {
+    if (this.isolated.size > 0 && (this.isolated.has(Number(from)) || this.isolated.has(Number(to)))) return true;
     if (this.blocked.size === 0) return false;
     return this.blocked.has(linkKey(Number(from), Number(to)));
+  }
+
+  /** Cuts `node` off from every other node (independent of partitions) until rejoin(). */
+  isolate(node: bigint): void {
+    this.isolated.add(Number(node));
+  }
+
+  rejoin(node: bigint): void {
+    this.isolated.delete(Number(node));
   }
 
   /** Blocks both directions between every node of `left` and every node of `right`. */
@@ -133,12 +144,18 @@ export class SimNetwork {
     this.blocked.add(linkKey(Number(from), Number(to)));
   }
 
-  /** Removes every partition. */
+  /** Removes every partition (isolations stay; see healAll). */
   heal(): void {
     this.blocked.clear();
   }
 
+  /** Removes every partition and isolation. */
+  healAll(): void {
+    this.blocked.clear();
+    this.isolated.clear();
+  }
+
   get partitioned(): boolean {
-    return this.blocked.size > 0;
+    return this.blocked.size > 0 || this.isolated.size > 0;
   }
 }

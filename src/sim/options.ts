@@ -36,6 +36,22 @@ export interface SimOptions {
   // Crashes and disk.
   /** Per-tick probability that some live node crashes. */
   crashRate: number;
+  /**
+   * Per-tick probability that the current leader crashes. Killing fresh leaders leaves entries of old
+   * terms on minorities, which is what the Raft paper's Figure 8 needs (the canary depends on it).
+   */
+  leaderCrashRate: number;
+  /** Per-tick probability that a leader with uncommitted entries is isolated (they stay on a minority). */
+  leaderIsolateRate: number;
+  /**
+   * Per-tick probability that a leader in the Figure-8 window (it has not committed an entry of its own
+   * term yet but holds entries of older terms) is crashed or isolated: the moment at which committing
+   * old entries by counting replicas is unsafe. These two knobs make the canary's bug observable.
+   */
+  figure8Rate: number;
+  isolationTicksMax: number;
+  /** Run the scripted Figure-8 nemesis (figure8.ts) instead of random faults (3-node clusters only). */
+  figure8Script: boolean;
   downTicksMax: number;
   /** On a crash, probability that a random prefix of the unsynced writes survives (LazyFS-style). */
   tornTailRate: number;
@@ -65,6 +81,11 @@ export interface SimOptions {
   checkQuorum: boolean;
   /** Canary: enable the Figure-8 bug in raft so the checkers must catch it. */
   unsafeCommitPreviousTermByCounting: boolean;
+  /**
+   * Check the leader commit rule directly (default true). The canary test turns it off to prove that
+   * the consequence checkers (state machine safety, leader completeness, linearizability) also catch it.
+   */
+  checkCommitRule: boolean;
 }
 
 /** Upper bound on cluster size and on the ids a run may use. */
@@ -79,6 +100,28 @@ const PROFILES: Record<SimProfile, ProfileShape> = {
   fast: { safetyTicks: 220, livenessTicksMax: 300 },
   full: { safetyTicks: 2000, livenessTicksMax: 400 },
 };
+
+/** Share of 3-node runs that run the scripted Figure-8 nemesis. */
+export const FIGURE8_SCRIPT_SHARE = 0.25;
+
+/** The scripted nemesis needs a clean network, one-entry appends and no other faults interfering. */
+function scriptFigure8(options: SimOptions): void {
+  options.figure8Script = true;
+  options.spareNodeCount = 0;
+  options.dropRate = 0;
+  options.duplicateRate = 0;
+  options.reorderRate = 0;
+  options.partitionRate = 0;
+  options.crashRate = 0;
+  options.leaderCrashRate = 0;
+  options.leaderIsolateRate = 0;
+  options.figure8Rate = 0;
+  options.confChangeRate = 0;
+  options.transferRate = 0;
+  options.maxSizePerMsgBytes = 1;
+  options.proposalRate = Math.max(options.proposalRate, 0.3);
+  options.readRatio = Math.min(options.readRatio, 0.2);
+}
 
 /** Either 0 (this fault switched off for the run) or a value in [min, max). */
 function maybe(random: SeededRandom, offChance: number, min: number, max: number): number {
@@ -119,7 +162,11 @@ export function deriveOptions(seed: number, profile: SimProfile, overrides: Part
     oneWayPartitionRate: pick(random, [0, 0.3, 0.6]),
     partitionTicksMax: pick(random, [20, 40, 80]),
     crashRate: maybe(random, 0.3, 0.003, 0.03),
-    downTicksMax: pick(random, [5, 20, 60]),
+    leaderCrashRate: maybe(random, 0.5, 0.01, 0.12),
+    leaderIsolateRate: maybe(random, 0.5, 0.02, 0.3),
+    figure8Rate: maybe(random, 0.4, 0.2, 0.9),
+    isolationTicksMax: pick(random, [5, 15, 30]),
+    downTicksMax: pick(random, [5, 10, 20, 60]),
     tornTailRate: pick(random, [0, 0.5, 1]),
     slowDiskRate: maybe(random, 0.4, 0, 0.3),
     fsyncTicksMax: pick(random, [1, 2, 4, 8]),
@@ -139,7 +186,10 @@ export function deriveOptions(seed: number, profile: SimProfile, overrides: Part
     preVote: random.float() < 0.8,
     checkQuorum: random.float() < 0.8,
     unsafeCommitPreviousTermByCounting: false,
+    checkCommitRule: true,
+    figure8Script: false,
   };
+  if (clusterSize === 3 && random.float() < FIGURE8_SCRIPT_SHARE) scriptFigure8(options);
   return { ...options, ...overrides };
 }
 
@@ -150,12 +200,12 @@ export function describeOptions(o: SimOptions): string {
     `profile=${o.profile} nodes=${o.clusterSize}+${o.spareNodeCount} ticks=${o.safetyTicks}+${o.livenessTicksMax}`,
     `drop=${r(o.dropRate)} dup=${r(o.duplicateRate)} reorder=${r(o.reorderRate)} delay<=${o.delayTicksMax}`,
     `partition=${r(o.partitionRate)} oneway=${r(o.oneWayPartitionRate)} partitionTicks<=${o.partitionTicksMax}`,
-    `crash=${r(o.crashRate)} down<=${o.downTicksMax} torn=${r(o.tornTailRate)}`,
+    `crash=${r(o.crashRate)} leaderCrash=${r(o.leaderCrashRate)} isolate=${r(o.leaderIsolateRate)} figure8=${r(o.figure8Rate)} isolationTicks<=${o.isolationTicksMax} down<=${o.downTicksMax} torn=${r(o.tornTailRate)}`,
     `slowDisk=${r(o.slowDiskRate)} fsync<=${o.fsyncTicksMax} tickRates=[${o.tickRates.join(',')}]`,
     `clients=${o.clientCount} keys=${o.keyCount} propose=${r(o.proposalRate)} read=${r(o.readRatio)}`,
     `cas=${r(o.casRatio)} timeout=${o.clientTimeoutTicks} confChange=${r(o.confChangeRate)}`,
     `transfer=${r(o.transferRate)} snapshotEvery=${o.snapshotEntries} keep=${o.compactKeepEntries}`,
     `maxMsg=${o.maxSizePerMsgBytes} inflight=${o.maxInflightMsgs} preVote=${o.preVote} checkQuorum=${o.checkQuorum}`,
-    `unsafeFigure8=${o.unsafeCommitPreviousTermByCounting}`,
+    `figure8Script=${o.figure8Script} unsafeFigure8=${o.unsafeCommitPreviousTermByCounting}`,
   ].join(' ');
 }

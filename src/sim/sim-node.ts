@@ -55,6 +55,15 @@ export function isMember(cs: ConfState, id: bigint): boolean {
     cs.learnersNext.includes(id);
 }
 
+/**
+ * A Ready needs an fsync when raft says so (new entries, term or vote) and also when it carries a
+ * snapshot: step 1 of the Ready contract persists the snapshot, and mustSync does not cover it (as in
+ * etcd-raft, where the server's snapshot save syncs on its own).
+ */
+function mustFsync(ready: Ready): boolean {
+  return ready.mustSync || ready.snapshot !== undefined;
+}
+
 export class SimNode {
   readonly idNumber: number;
   alive = false;
@@ -74,6 +83,8 @@ export class SimNode {
   private inFlight: InFlightReady | undefined;
   private snapshotIndex = 0;
   private snapshotDue = false;
+  /** Commit index when this node last became leader. */
+  private electedCommit = 0;
   private readonly pendingWrites = new Map<string, ClientOp>();
   private readonly pendingReads = new Map<string, ClientOp>();
   private readsAwaitingApply: { index: number; op: ClientOp }[] = [];
@@ -216,6 +227,8 @@ export class SimNode {
   private beginReady(now: number): void {
     const ready = this.node().ready();
     const { checker, digest } = this.env;
+    const wasLeaderAtTerm = this.raftState === StateType.Leader ? this.term : -1;
+    const commitBefore = this.commit;
     if (ready.hardState !== undefined) this.noteHardState(ready.hardState);
     if (ready.softState !== undefined) {
       this.raftState = ready.softState.raftState;
@@ -233,10 +246,13 @@ export class SimNode {
     }
     const isLeader = this.raftState === StateType.Leader;
     if (isLeader && ready.softState !== undefined) this.observeNewLeader();
+    if (isLeader && wasLeaderAtTerm === this.term && ready.hardState !== undefined && this.env.options.checkCommitRule) {
+      this.checkCommitRule(ready.hardState, commitBefore);
+    }
     digest.add(3, this.idNumber, ready.entries.length, ready.committedEntries.length, ready.messages.length,
       this.term, this.commit, ready.mustSync ? 1 : 0, this.raftState);
     if (isLeader) for (const m of ready.messages) this.env.send(m);
-    const slow = ready.mustSync && this.env.random.float() < this.env.options.slowDiskRate;
+    const slow = mustFsync(ready) && this.env.random.float() < this.env.options.slowDiskRate;
     const delay = slow ? 1 + this.env.random.intBelow(this.env.options.fsyncTicksMax) : 0;
     this.inFlight = { ready, fsyncDoneTick: now + delay, held: isLeader ? [] : ready.messages };
     if (delay === 0) this.finishReady();
@@ -251,7 +267,22 @@ export class SimNode {
     this.commit = hs.commit;
   }
 
+  /**
+   * Raft §5.4.2 seen from outside: a leader advances its commit index only to an entry of its own term
+   * (older entries become committed indirectly). Checked only when this node was already leader of the
+   * same term at the previous Ready, so the advance certainly happened while it led.
+   */
+  private checkCommitRule(hs: HardState, commitBefore: number): void {
+    if (hs.commit <= commitBefore) return;
+    const termAtCommit = this.storage.term(hs.commit);
+    if (termAtCommit !== this.term) {
+      throw new SimFailure('commit-rule', `leader ${this.idNumber} of term ${this.term} advanced commit ` +
+        `${commitBefore} -> ${hs.commit} onto an entry of term ${termAtCommit}`);
+    }
+  }
+
   private observeNewLeader(): void {
+    this.electedCommit = this.commit;
     this.env.checker.observeLeader(this.term, this.idNumber, 'ready soft state');
     const first = this.storage.firstIndex();
     const last = this.storage.lastIndex();
@@ -278,7 +309,7 @@ export class SimNode {
     const flight = this.inFlight;
     assert(flight !== undefined, 'no Ready in flight');
     const { ready } = flight;
-    if (ready.mustSync) {
+    if (mustFsync(ready)) {
       this.disk.fsync();
       this.env.checker.observeDurable(this.idNumber, this.disk.durableHardState());
     }
@@ -348,9 +379,30 @@ export class SimNode {
     this.env.digest.add(6, this.idNumber, applied);
   }
 
+  /** Index of the last entry in this node's log. */
+  get lastIndex(): number {
+    return this.storage.lastIndex();
+  }
+
   /** Index of the last applied entry. */
   get applied(): number {
     return this.kv.appliedIndex;
+  }
+
+  /**
+   * True for a leader that has not yet committed an entry of its own term while its log holds entries of
+   * older terms past the last commit it knew when elected: the window in which committing those old
+   * entries by counting replicas (Raft paper, Figure 8) is unsafe.
+   */
+  inFigure8Window(): boolean {
+    if (this.raftState !== StateType.Leader) return false;
+    const commitTerm = this.commit >= this.storage.firstIndex() - 1 ? this.storage.term(this.commit) : 0;
+    if (commitTerm === this.term) return false;
+    const last = this.storage.lastIndex();
+    for (let i = Math.max(this.electedCommit + 1, this.storage.firstIndex()); i <= last; i++) {
+      if (this.storage.term(i) < this.term) return true;
+    }
+    return false;
   }
 
   /** Terms of the entries this node currently holds (for the log-matching check). */

@@ -11,7 +11,8 @@ import { SeededRandom } from '../base/random.js';
 import { MessageType, StateType, type Message } from '../raft/types.js';
 import { SimDisk, type DiskImage } from './disk.js';
 import { FaultInjector } from './faults.js';
-import { TraceDigest } from './hash.js';
+import { Figure8Script } from './figure8.js';
+import { formatTraceEvent, TraceDigest } from './hash.js';
 import { KvStateMachine } from './kv.js';
 import { checkPartitioned } from './linearizability.js';
 import { MembershipChurn } from './membership.js';
@@ -65,12 +66,15 @@ export class Simulation {
   private readonly workload: Workload;
   private readonly faults: FaultInjector;
   private readonly churn: MembershipChurn;
+  private readonly figure8: Figure8Script | undefined;
   private readonly random: SeededRandom;
   private readonly deferred: (() => void)[] = [];
   private now = 0;
 
-  constructor(readonly options: SimOptions) {
+  /** `trace`, if given, receives every event of the run as a line of text (for replaying a failure). */
+  constructor(readonly options: SimOptions, trace?: (line: string) => void) {
     this.live = { ...options };
+    if (trace !== undefined) this.digest.tracer = (values) => trace(formatTraceEvent(this.now, values));
     const seed = BigInt(options.seed);
     this.random = new SeededRandom(seed * 7919n + 1n);
     this.network = new SimNetwork(new SeededRandom(seed * 7919n + 2n), {
@@ -80,6 +84,7 @@ export class Simulation {
     this.workload = new Workload(this.live, new SeededRandom(seed * 7919n + 3n), this.digest, () => this.now);
     this.faults = new FaultInjector(this.live, new SeededRandom(seed * 7919n + 4n), this.network, this.digest);
     this.churn = new MembershipChurn(new SeededRandom(seed * 7919n + 5n), this.digest);
+    this.figure8 = options.figure8Script ? new Figure8Script(this.network, this.digest) : undefined;
     const env: NodeEnv = {
       options: this.live, checker: this.checker, digest: this.digest, random: new SeededRandom(seed * 7919n + 6n),
       clients: this.workload, now: () => this.now, send: (m) => this.send(m),
@@ -166,7 +171,8 @@ export class Simulation {
     this.now += 1;
     const participants = this.participants();
     if (faulty) {
-      this.faults.step(this.now, participants);
+      if (this.figure8 !== undefined) this.figure8.step(this.now, this.leader());
+      else this.faults.step(this.now, participants, this.leader());
       this.churnStep();
       this.workload.issue(() => this.pickNode());
     }
@@ -266,7 +272,10 @@ export class Simulation {
     return {
       seed: this.options.seed, ok: failure === undefined, failure, ticks: this.now, digest: this.digest.hex(),
       events: this.digest.events, linearizabilityUnknown: unknown,
-      stats: { ...this.network.stats, ...this.workload.stats, ...this.faults.stats, ...this.churn.stats },
+      stats: {
+        ...this.network.stats, ...this.workload.stats, ...this.faults.stats, ...this.churn.stats,
+        ...(this.figure8?.stats ?? {}),
+      },
     };
   }
 }

@@ -36,10 +36,12 @@ export function crcPayload(): PayloadWriter {
   return { type: RecordType.crc, sizeBytes: 0, write: () => undefined };
 }
 
+/** A metadata record payload (the bytes as given). */
 export function metadataPayload(metadata: Uint8Array): PayloadWriter {
   return { type: RecordType.metadata, sizeBytes: metadata.length, write: (t, o) => t.set(metadata, o) };
 }
 
+/** An entry record payload. Asserts index and term are non-negative safe integers when written. */
 export function entryPayload(entry: Entry): PayloadWriter {
   return {
     type: RecordType.entry,
@@ -53,6 +55,7 @@ export function entryPayload(entry: Entry): PayloadWriter {
   };
 }
 
+/** A hardState record payload. Asserts term and commit are non-negative safe integers when written. */
 export function hardStatePayload(hardState: HardState): PayloadWriter {
   return {
     type: RecordType.hardState,
@@ -65,6 +68,7 @@ export function hardStatePayload(hardState: HardState): PayloadWriter {
   };
 }
 
+/** A snapshot marker record payload (confState optional). */
 export function snapshotPayload(marker: WalSnapshotMarker): PayloadWriter {
   const conf = marker.confState;
   const lists = conf === undefined ? [] : confLists(conf);

@@ -4,7 +4,7 @@ import { cp, readFile, rename, rm, stat, truncate, writeFile } from 'node:fs/pro
 import { basename, join } from 'node:path';
 import { CorruptionError } from '../base/errors.js';
 import { crcPayload, metadataPayload } from './codec.js';
-import { encodeRecords } from './record.js';
+import { RecordType, encodeRecords, type PayloadWriter } from './record.js';
 import { Replay, decodeRecord } from './replay.js';
 import { scanSegment } from './scan.js';
 import { segmentName } from './segments.js';
@@ -13,10 +13,12 @@ import { appendZeros, entries, entry, flipBit, tempDir } from './test-support.js
 
 const META = new TextEncoder().encode('meta');
 const ZERO = { index: 0, term: 0 };
+/** These tests check structure, not durability: skip fsync so they stay fast on slow disks. */
+const FAST = { unsafeNoFsync: true };
 
 /** A one-segment WAL: entries 1..6 and a HardState over three saves. */
 async function buildSingle(dir: string): Promise<void> {
-  const wal = await Wal.create(dir, META);
+  const wal = await Wal.create(dir, META, FAST);
   await wal.save({ term: 1, vote: 1n, commit: 0 }, entries(1, 2, 1), true);
   await wal.save({ term: 1, vote: 1n, commit: 2 }, entries(3, 5, 1), true);
   await wal.save(undefined, [entry(6, 1, 'last-record-data')], true);
@@ -25,7 +27,7 @@ async function buildSingle(dir: string): Promise<void> {
 
 /** A WAL of several small segments: entries 1..30. */
 async function buildMulti(dir: string): Promise<void> {
-  const wal = await Wal.create(dir, META, { segmentSizeBytes: 300 });
+  const wal = await Wal.create(dir, META, { segmentSizeBytes: 300, ...FAST });
   for (let i = 1; i <= 30; i++) await wal.save({ term: 1, vote: 0n, commit: i - 1 }, [entry(i, 1)], true);
   await wal.close();
 }
@@ -39,7 +41,7 @@ async function withCopy(source: string, body: (dir: string) => Promise<void>): P
 }
 
 async function expectCorruption(dir: string, file: string, offset: number, why: string): Promise<void> {
-  await assert.rejects(Wal.open(dir, ZERO), (error: unknown) => {
+  await assert.rejects(Wal.open(dir, ZERO, FAST), (error: unknown) => {
     assert.ok(error instanceof CorruptionError, `${why}: expected CorruptionError, got ${String(error)}`);
     assert.equal(error.code, 'ERR_CORRUPTION');
     assert.equal(basename(error.file), basename(file), why);
@@ -88,14 +90,14 @@ test('torn tail at every byte offset of the last record is repaired', async () =
       await withCopy(base.dir, async (dir) => {
         const path = join(dir, basename(last.file));
         await truncate(path, cut);
-        const { wal, read } = await Wal.open(dir, ZERO);
+        const { wal, read } = await Wal.open(dir, ZERO, FAST);
         assert.equal(read.repairedTornTail, cut !== last.offset, `cut at ${cut}`);
         assert.deepEqual(read.entries, entries(1, 5, 1), `cut at ${cut}`);
         assert.deepEqual(read.hardState, { term: 1, vote: 1n, commit: 2 });
         assert.equal((await stat(path)).size, last.offset, 'truncated to the last good record');
         await wal.save(undefined, [entry(6, 2)], true);
         await wal.close();
-        const again = await Wal.open(dir, ZERO);
+        const again = await Wal.open(dir, ZERO, FAST);
         assert.deepEqual(again.read.entries.at(-1), entry(6, 2));
         assert.equal(again.read.repairedTornTail, false);
         await again.wal.close();
@@ -116,7 +118,7 @@ test('zero-filled (preallocated) tail is recognised and truncated, also after a 
         const path = join(dir, basename(last.file));
         await truncate(path, cut);
         await appendZeros(path, zeros);
-        const { wal, read } = await Wal.open(dir, ZERO);
+        const { wal, read } = await Wal.open(dir, ZERO, FAST);
         assert.equal(read.repairedTornTail, true);
         const expected = cut === last.offset + last.sizeBytes ? 6 : 5;
         assert.deepEqual(read.entries.map((e) => e.index), entries(1, expected, 1).map((e) => e.index));
@@ -165,7 +167,7 @@ test('a flipped bit in the last record payload looks torn and is truncated (docu
     const last = (await readWalRecords(base.dir)).at(-1)!;
     await withCopy(base.dir, async (dir) => {
       await flipBit(join(dir, basename(last.file)), last.offset + 40, 3);
-      const { wal, read } = await Wal.open(dir, ZERO);
+      const { wal, read } = await Wal.open(dir, ZERO, FAST);
       assert.equal(read.repairedTornTail, true);
       assert.equal(read.entries.length, 5);
       await wal.close();
@@ -245,5 +247,24 @@ test('a segment with different metadata is a CorruptionError', async () => {
     const forgedPath = join(base.dir, segmentName(1, 7));
     await writeFile(forgedPath, forged.bytes);
     await expectCorruption(base.dir, forgedPath, 16, 'metadata mismatch');
+  } finally { await base.cleanup(); }
+});
+
+test('a checksummed record with an unknown type or a malformed payload is corruption, even at the tail', async () => {
+  const base = await tempDir();
+  try {
+    await buildSingle(base.dir);
+    const [path] = (await readWalRecords(base.dir)).map((r) => r.file);
+    const pristine = await readFile(path!);
+    const { chainOut } = scanSegment(path!, pristine, true, undefined);
+    const bogusType = { type: 9 as unknown as PayloadWriter['type'], sizeBytes: 4, write: () => undefined };
+    const shortEntry = { type: RecordType.entry, sizeBytes: 7, write: () => undefined };
+    const badHardState = { type: RecordType.hardState, sizeBytes: 23, write: () => undefined };
+    for (const [writer, why] of [[bogusType, 'unknown type'], [shortEntry, 'short entry'],
+      [badHardState, 'bad hardState']] as const) {
+      const { bytes } = encodeRecords([writer], chainOut);
+      await writeFile(path!, Buffer.concat([pristine, bytes]));
+      await expectCorruption(base.dir, path!, pristine.length, why);
+    }
   } finally { await base.cleanup(); }
 });

@@ -9,6 +9,7 @@ import { scanSegment } from './scan.js';
 import { listSegments, type SegmentFile } from './segments.js';
 import type { WalRecordBody, WalRecordInfo, WalSnapshotMarker } from './types.js';
 
+/** The result of scanning a whole directory. */
 export interface DirScan {
   segments: SegmentFile[];
   /** Chain value after the last good record of the last segment. */

@@ -11,6 +11,7 @@
 import { assert } from '../base/assert.js';
 import { crc32c } from '../base/crc32c.js';
 
+/** Record type codes as stored in the header's type byte. */
 export const RecordType = { crc: 1, metadata: 2, entry: 3, hardState: 4, snapshot: 5 } as const;
 export type RecordTypeName = keyof typeof RecordType;
 export type RecordTypeCode = (typeof RecordType)[RecordTypeName];
@@ -24,7 +25,9 @@ export function recordTypeName(code: number): RecordTypeName | undefined {
   return TYPE_NAMES.get(code);
 }
 
+/** Size of every record header. */
 export const HEADER_BYTES = 16;
+/** Every record (header + payload + padding) is a multiple of this size. */
 export const RECORD_ALIGN_BYTES = 8;
 /** Largest payload a record may carry; a larger length in a checksummed header is corruption. */
 export const RECORD_PAYLOAD_BYTES_MAX = 256 * 1024 * 1024;
@@ -90,6 +93,7 @@ function writeHeader(target: Buffer, offset: number, header: HeaderFields): void
   target.writeUInt32LE(headerCrc, offset + HEADER_CHECKED_BYTES);
 }
 
+/** A parsed header; `headerCrcOk` says whether its own checksum matched. */
 export interface RecordHeader {
   payloadBytes: number;
   type: number;

@@ -3,7 +3,7 @@
  * the requested snapshot (later entries override earlier ones at the same index, as raft truncates a
  * conflicting suffix) and the snapshot markers.
  */
-import { assert } from '../base/assert.js';
+import { assert, unreachable } from '../base/assert.js';
 import { CorruptionError } from '../base/errors.js';
 import type { Entry, HardState } from '../raft/types.js';
 import { PayloadError, decodeEntry, decodeHardState, decodeSnapshot } from './codec.js';
@@ -19,6 +19,7 @@ export function decodeRecord(file: string, record: RawRecord): WalRecordBody {
       case 'entry': return { type: 'entry', entry: decodeEntry(record.payload) };
       case 'hardState': return { type: 'hardState', hardState: decodeHardState(record.payload) };
       case 'snapshot': return { type: 'snapshot', snapshot: decodeSnapshot(record.payload) };
+      default: return unreachable(record.type, 'record type');
     }
   } catch (error) {
     if (error instanceof PayloadError) throw new CorruptionError(file, record.offset, error.message);
@@ -49,6 +50,7 @@ export class Replay {
       case 'entry': return this.applyEntry(file, offset, body.entry);
       case 'hardState': this.hardState = body.hardState; return;
       case 'snapshot': return this.applyMarker(file, offset, body.snapshot);
+      default: return unreachable(body, 'record body');
     }
   }
 

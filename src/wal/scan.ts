@@ -13,6 +13,7 @@ import {
 /** Records every segment starts with: crc (chain link), then metadata. */
 export const SEGMENT_HEADER_RECORDS = 2;
 
+/** A record that passed every check, with its payload as a view into the segment buffer. */
 export interface RawRecord {
   offset: number;
   type: RecordTypeName;
@@ -22,6 +23,7 @@ export interface RawRecord {
   sizeBytes: number;
 }
 
+/** The result of scanning one segment. */
 export interface SegmentScan {
   records: RawRecord[];
   /** The chain value after the last good record. */

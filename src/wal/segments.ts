@@ -7,10 +7,13 @@ import { join } from 'node:path';
 import { assert, assertSafeInteger } from '../base/assert.js';
 import { CorruptionError } from '../base/errors.js';
 
+/** Suffix of segment files; any other file in the directory is ignored. */
 export const SEGMENT_SUFFIX = '.wal';
+/** Suffix of a segment being created (renamed into place once durable). */
 export const TEMP_SUFFIX = '.tmp';
 const NAME_PATTERN = /^([0-9a-f]{16})-([0-9a-f]{16})\.wal$/;
 
+/** A segment file found in the WAL directory. */
 export interface SegmentFile {
   seq: number;
   firstIndex: number;

@@ -6,6 +6,7 @@ import { Wal, type WalSnapshotMarker } from './wal.js';
 import { tempDir } from './test-support.js';
 
 const SEED = Number(process.env['SEED'] ?? Math.floor(Math.random() * 2 ** 31));
+// Durability (that fsync happens) is covered in wal.test.ts; here the logic, so skip fsync for speed.
 const RUNS = Number(process.env['WAL_PROPERTY_RUNS'] ?? 25);
 
 type Op =
@@ -52,7 +53,9 @@ function applySave(model: Model, op: Extract<Op, { kind: 'save' }>, counter: num
 
 async function checkRead(dir: string, model: Model, fromZero: boolean, segmentSizeBytes: number): Promise<Wal> {
   const requested = fromZero && !model.released ? { index: 0, term: 0 } : model.marker;
-  const { wal, read } = await Wal.open(dir, { index: requested.index, term: requested.term }, { segmentSizeBytes });
+  const { wal, read } = await Wal.open(dir, { index: requested.index, term: requested.term }, {
+    segmentSizeBytes, unsafeNoFsync: true,
+  });
   assert.equal(read.repairedTornTail, false);
   assert.deepEqual(read.hardState, model.hardState);
   assert.deepEqual(read.entries, model.log.slice(requested.index));
@@ -71,7 +74,7 @@ test('random save sequences match a model (fast-check)', async () => {
         const model: Model = {
           log: [], hardState: { term: 0, vote: 0n, commit: 0 }, marker: { index: 0, term: 0 }, released: false, term: 1,
         };
-        let wal = await Wal.create(dir, new Uint8Array([1, 2, 3]), { segmentSizeBytes });
+        let wal = await Wal.create(dir, new Uint8Array([1, 2, 3]), { segmentSizeBytes, unsafeNoFsync: true });
         let counter = 0;
         for (const op of ops) {
           counter += 1;

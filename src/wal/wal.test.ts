@@ -8,6 +8,8 @@ import { entries, entry, tempDir } from './test-support.js';
 
 const META = new TextEncoder().encode('cluster=1 member=2');
 const ZERO = { index: 0, term: 0 };
+/** For tests of logic rather than durability: skip fsync so they stay fast on slow disks. */
+const FAST = { unsafeNoFsync: true };
 
 test('round trip: create, save, close, open', async () => {
   const { dir, cleanup } = await tempDir();
@@ -73,7 +75,7 @@ test('reopen and append; later writes override earlier ones at the same index', 
 test('segments are cut at segmentSizeBytes and read back across segments', async () => {
   const { dir, cleanup } = await tempDir();
   try {
-    const wal = await Wal.create(dir, META, { segmentSizeBytes: 512 });
+    const wal = await Wal.create(dir, META, { segmentSizeBytes: 512, ...FAST });
     for (let i = 1; i <= 60; i++) await wal.save({ term: 1, vote: 0n, commit: i - 1 }, [entry(i, 1)], i % 2 === 0);
     const paths = wal.segments();
     assert.ok(paths.length >= 4, `expected several segments, got ${paths.length}`);
@@ -81,7 +83,7 @@ test('segments are cut at segmentSizeBytes and read back across segments', async
     assert.equal(basename(paths[0]!), '0000000000000000-0000000000000000.wal');
     for (const path of paths.slice(0, -1)) assert.ok((await stat(path)).size >= 512);
     await wal.close();
-    const { wal: again, read } = await Wal.open(dir, ZERO, { segmentSizeBytes: 512 });
+    const { wal: again, read } = await Wal.open(dir, ZERO, { segmentSizeBytes: 512, ...FAST });
     assert.deepEqual(read.entries, entries(1, 60, 1));
     assert.equal(read.hardState.commit, 59);
     await again.save(undefined, entries(61, 70, 1), true);
@@ -149,7 +151,7 @@ test('opening ahead of the log records the requested marker so appends continue 
 test('releaseTo deletes whole segments below the index and keeps the one containing it', async () => {
   const { dir, cleanup } = await tempDir();
   try {
-    const wal = await Wal.create(dir, META, { segmentSizeBytes: 400 });
+    const wal = await Wal.create(dir, META, { segmentSizeBytes: 400, ...FAST });
     for (let i = 1; i <= 40; i++) await wal.save({ term: 1, vote: 0n, commit: i }, [entry(i, 1)], true);
     await wal.saveSnapshot({ index: 25, term: 1 });
     const before = wal.segments();
@@ -163,7 +165,7 @@ test('releaseTo deletes whole segments below the index and keeps the one contain
     await wal.releaseTo(0);
     assert.deepEqual(wal.segments(), after, 'releasing to an older index deletes nothing');
     await wal.close();
-    const { wal: again, read } = await Wal.open(dir, { index: 25, term: 1 }, { segmentSizeBytes: 400 });
+    const { wal: again, read } = await Wal.open(dir, { index: 25, term: 1 }, { segmentSizeBytes: 400, ...FAST });
     assert.deepEqual(read.entries, entries(26, 40, 1));
     assert.deepEqual(read.hardState, { term: 1, vote: 0n, commit: 40 });
     assert.equal(read.snapshot.index, 25);
@@ -246,3 +248,32 @@ async function copyDir(source: string, target: string): Promise<void> {
   const { cp } = await import('node:fs/promises');
   await cp(source, target, { recursive: true });
 }
+
+test('readWalRecords reports a torn tail without repairing it', async () => {
+  const { dir, cleanup } = await tempDir();
+  try {
+    const wal = await Wal.create(dir, META, FAST);
+    await wal.save(undefined, entries(1, 3, 1), true);
+    const [path] = wal.segments();
+    await wal.close();
+    const size = (await stat(path!)).size;
+    await truncate(path!, size - 5);
+    const records = await readWalRecords(dir);
+    const torn = records.at(-1)!;
+    assert.equal(torn.type, 'tornTail');
+    assert.equal(records.filter((r) => r.type === 'entry').length, 2);
+    assert.equal(torn.offset + torn.sizeBytes, size - 5);
+    assert.equal((await stat(path!)).size, size - 5, 'left in place');
+  } finally { await cleanup(); }
+});
+
+test('a leftover .tmp from an interrupted create is not a WAL and is cleaned up by create', async () => {
+  const { dir, cleanup } = await tempDir();
+  try {
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(`${dir}/0000000000000000-0000000000000000.wal.tmp`, new Uint8Array(10));
+    assert.equal(await Wal.exists(dir), false);
+    await (await Wal.create(dir, META, FAST)).close();
+    assert.deepEqual(await readdir(dir), ['0000000000000000-0000000000000000.wal']);
+  } finally { await cleanup(); }
+});

@@ -36,6 +36,10 @@ interface Durable {
   marker: WalSnapshotMarker;
 }
 
+/**
+ * An open WAL, appending to its last segment. Create with `Wal.create` or `Wal.open`; not reentrant:
+ * callers await each save before the next (asserted).
+ */
 export class Wal {
   private busy = false;
   private closed = false;
@@ -48,10 +52,7 @@ export class Wal {
     private readonly options: WalOptions,
     private tail: Tail,
     private state: Durable,
-  ) {
-    const size = options.segmentSizeBytes ?? Limits.walSegmentBytes;
-    assert(Number.isSafeInteger(size) && size >= SEGMENT_SIZE_BYTES_MIN, `bad segmentSizeBytes ${size}`);
-  }
+  ) {}
 
   /** True if `dir` holds at least one `.wal` segment. Throws CorruptionError on a badly named one. */
   static async exists(dir: string): Promise<boolean> {
@@ -63,6 +64,7 @@ export class Wal {
    * Throws Error if `dir` already has segments, and on I/O errors.
    */
   static async create(dir: string, metadata: Uint8Array, options: WalOptions = {}): Promise<Wal> {
+    checkOptions(options);
     if (await Wal.exists(dir)) throw new Error(`wal: ${dir} already contains a WAL`);
     await mkdir(dir, { recursive: true });
     if (options.unsafeNoFsync !== true) await fsyncDir(dirname(dir));
@@ -85,6 +87,7 @@ export class Wal {
    */
   static async open(dir: string, snapshot: WalSnapshotMarker, options: WalOptions = {}):
   Promise<{ wal: Wal; read: WalReadResult }> {
+    checkOptions(options);
     assertSafeInteger(snapshot.index, 'snapshot index');
     assertSafeInteger(snapshot.term, 'snapshot term');
     await removeTempFiles(dir).catch(() => undefined);
@@ -257,6 +260,12 @@ export class Wal {
     this.tail.sizeBytes = bytes.length;
     this.tail.chain = chainOut;
   }
+}
+
+/** Asserts the options are sane (a bad segment size is a programmer error). */
+function checkOptions(options: WalOptions): void {
+  const size = options.segmentSizeBytes ?? Limits.walSegmentBytes;
+  assert(Number.isSafeInteger(size) && size >= SEGMENT_SIZE_BYTES_MIN, `bad segmentSizeBytes ${size}`);
 }
 
 async function syncPath(path: string): Promise<void> {

@@ -2,7 +2,7 @@
  * Crash test: the subject server is SIGKILLed at random moments (seeded) while 8 writers put unique
  * keys concurrently, then restarted on the same data dir, for CRASH_ROUNDS rounds. After every
  * restart each acknowledged write must be present with its value and its acknowledged revision,
- * and the store revision must never go backwards. Prints SEED=...; `SEED=n` replays the kill points.
+ * and the store revision must never go backwards. No round starts after TIME_BUDGET_MS. Prints SEED=...; `SEED=n` replays the kill points.
  */
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
@@ -15,7 +15,11 @@ import { ServerProcess } from '../helpers/server.js';
 const CRASH_ROUNDS = Number(process.env['CRASH_ROUNDS'] ?? 20);
 const WRITERS = 8;
 /** The kill lands once this many writes (at most) were acknowledged in the round. */
-const ACKS_BEFORE_KILL_MAX = 150;
+const ACKS_BEFORE_KILL_MAX = 60;
+/** Wall-time budget: no new round starts after it (the file must stay under 2 minutes). */
+const TIME_BUDGET_MS = Number(process.env['CRASH_TIME_BUDGET_MS'] ?? 95_000);
+/** Fewer completed rounds than this within the budget fails the test (the subject is too slow). */
+const ROUNDS_MIN = Math.min(5, CRASH_ROUNDS);
 /** Per-RPC deadline, so a write stuck on a dead server fails fast. */
 const CALL_TIMEOUT_MS = 5_000;
 const PREFIX = 'crash/';
@@ -91,8 +95,10 @@ test(`acknowledged writes survive ${CRASH_ROUNDS} SIGKILLs`, async () => {
   const random = new SeededRandom(seed);
   server = await ServerProcess.start({ kind: subjectKind(), name: 'crash' });
   const acked = new Map<string, Ack>();
+  const startedAt = Date.now();
   let revisionFloor = 0;
-  for (let round = 0; round < CRASH_ROUNDS; round++) {
+  let rounds = 0;
+  for (let round = 0; round < CRASH_ROUNDS && Date.now() - startedAt < TIME_BUDGET_MS; round++) {
     const client = createKvClient(server.endpoint, CALL_TIMEOUT_MS);
     try {
       revisionFloor = Math.max(revisionFloor, ...[...acked.values()].map((a) => a.revision));
@@ -111,12 +117,15 @@ test(`acknowledged writes survive ${CRASH_ROUNDS} SIGKILLs`, async () => {
       client.close();
     }
     await server.restart();
+    rounds += 1;
   }
+  console.log(`crash: ${rounds} of ${CRASH_ROUNDS} rounds in ${Date.now() - startedAt} ms, ${acked.size} acked writes`);
+  assert.ok(rounds >= ROUNDS_MIN, `only ${rounds} crash rounds fit in ${TIME_BUDGET_MS} ms`);
   const client = createKvClient(server.endpoint, CALL_TIMEOUT_MS);
   try {
-    const finalRevision = await verifyAcked(client, acked, CRASH_ROUNDS);
+    const finalRevision = await verifyAcked(client, acked, rounds);
     assert.ok(finalRevision >= revisionFloor, `final revision ${finalRevision} < ${revisionFloor} (seed ${seed})`);
-    assert.ok(acked.size >= CRASH_ROUNDS, `too few acknowledged writes (${acked.size}) to mean anything`);
+    assert.ok(acked.size >= rounds, `too few acknowledged writes (${acked.size}) to mean anything`);
   } finally {
     client.close();
   }

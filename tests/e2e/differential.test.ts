@@ -6,7 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
+import { lineDiff } from '../helpers/diff.js';
 import { createKvClient, type KvTestClient } from '../helpers/grpc-client.js';
 import { startOraclePair, stopOraclePair, type OraclePair } from '../helpers/oracle.js';
 import { OPS_PER_RUN_MAX, RunFrame, kvOp, type KvOp } from './kv-ops.js';
@@ -14,7 +16,7 @@ import { OPS_PER_RUN_MAX, RunFrame, kvOp, type KvOp } from './kv-ops.js';
 /** fast-check runs (override with NUM_RUNS); sized so the file takes well under 60 s. */
 const NUM_RUNS = Number(process.env['NUM_RUNS'] ?? 150);
 /** Wall-time budget for running plus shrinking; past it fast-check stops and reports. */
-const TIME_BUDGET_MS = 40_000;
+const TIME_BUDGET_MS = 35_000;
 
 const seed = process.env['SEED'] === undefined ? Math.floor(Math.random() * 0x7fffffff) : Number(process.env['SEED']);
 /** FC_PATH (from a failure report) replays exactly the shrunk counterexample together with SEED. */
@@ -93,7 +95,9 @@ async function runSequence(ops: readonly KvOp[]): Promise<void> {
       execute(oracleClient, oracleFrame, op), execute(subjectClient, subjectFrame, op),
     ]);
     if (process.env['E2E_VERBOSE'] === '1') console.log(JSON.stringify(op), '=>', JSON.stringify(expected));
-    assert.deepEqual(actual, expected, `op #${index} ${JSON.stringify(op)} (prefix ${prefix}) differs from etcd`);
+    if (isDeepStrictEqual(actual, expected)) continue;
+    const diff = lineDiff(JSON.stringify(expected, null, 1), JSON.stringify(actual, null, 1));
+    throw new Error(`op #${index} ${JSON.stringify(op)} (prefix ${prefix}) differs from etcd:\n${diff}`);
   }
 }
 
@@ -105,4 +109,5 @@ test('random KV operation sequences match etcd', async () => {
       includeErrorInReport: true, ...(replayPath === undefined ? {} : { path: replayPath }),
     },
   );
+  console.log(`differential: ${runCounter} runs executed (NUM_RUNS=${NUM_RUNS}, budget ${TIME_BUDGET_MS} ms)`);
 });

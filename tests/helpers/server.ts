@@ -38,9 +38,20 @@ export interface ServerOptions {
 interface ExitInfo { code: number | null; signal: NodeJS.Signals | null }
 
 const liveGroups = new Set<number>();
-process.on('exit', () => {
+
+function killAllGroups(): void {
   for (const pid of liveGroups) killGroup(pid, 'SIGKILL');
-});
+  liveGroups.clear();
+}
+
+process.on('exit', killAllGroups);
+// A signal would end the test process without 'exit': kill the servers, then die of the same signal.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.once(signal, () => {
+    killAllGroups();
+    process.kill(process.pid, signal);
+  });
+}
 
 function killGroup(pid: number, signal: NodeJS.Signals): void {
   try {

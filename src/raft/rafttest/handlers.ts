@@ -86,7 +86,8 @@ function restart(env: InteractionEnv, args: ScriptArg[]): void {
 
 function parseChanges(args: ScriptArg[]): { transition: ConfChangeTransition; changes: ConfChangeSingle[] } {
   const types: Record<string, ConfChangeType> = {
-    v: ConfChangeType.AddNode, l: ConfChangeType.AddLearnerNode, r: ConfChangeType.RemoveNode, u: ConfChangeType.UpdateNode,
+    v: ConfChangeType.AddNode, l: ConfChangeType.AddLearnerNode,
+    r: ConfChangeType.RemoveNode, u: ConfChangeType.UpdateNode,
   };
   const changes: ConfChangeSingle[] = [];
   for (const arg of args.slice(1)) {

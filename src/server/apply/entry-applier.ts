@@ -8,9 +8,9 @@ import { assert } from '../../base/assert.js';
 import { EtcdError } from '../../base/errors.js';
 import { InternalRaftRequest } from '../../proto/gen/etcdserverpb.js';
 import { decodeConfChangeV2 } from '../../raft/conf-change-codec.js';
-import type { RawNodeApi } from '../../raft/api.js';
-import { EntryType, type ConfState, type Entry } from '../../raft/types.js';
+import { EntryType, type ConfChangeV2, type ConfState, type Entry } from '../../raft/types.js';
 import type { MvccStore } from '../../mvcc/store.js';
+import type { Event } from '../../proto/gen/mvccpb.js';
 import type { Logger } from '../../platform/logger.js';
 import type { WaitRegistry } from '../wait.js';
 import type { KvApplier } from './kv-applier.js';
@@ -22,18 +22,61 @@ export interface ApplyResult {
   physicalDone?: Promise<void>;
 }
 
+/** Entry kinds the server applies itself (membership, attributes). */
+export interface ClusterApplier {
+  /** Applies a committed conf change (membership + raft) and returns the new ConfState. */
+  applyConfChange(change: ConfChangeV2, index: number): ConfState;
+  /** Re-applies an already persisted conf change to raft only (membership is in the backend). */
+  replayConfChange(change: ConfChangeV2): ConfState;
+  /** Applies requests that are not KV requests (member attributes, ...); undefined if unknown. */
+  applyClusterRequest(request: InternalRaftRequest): ApplyResult | undefined;
+}
+
+/** Receives the events of every applied write, in revision order (watchers subscribe here). */
+export type EventsListener = (events: Event[], revision: number) => void;
+
 export class EntryApplier {
   private latestConfState: ConfState | undefined;
+  private readonly eventListeners: EventsListener[] = [];
+  /**
+   * Invariant: appliedIndex is the last entry raft handed over (raft's applied); consistentIndex is the
+   * last entry whose effects are in the backend. After a restart or snapshot install consistentIndex may
+   * be ahead: entries up to it are not applied again, except that conf changes are replayed into raft
+   * (raft's configuration lives in memory and must see every change, as in etcd).
+   */
+  private consistentIndex: number;
 
   constructor(
-    private readonly node: RawNodeApi,
-    private readonly store: MvccStore,
-    private readonly kv: KvApplier,
+    private readonly cluster: ClusterApplier,
+    private store: MvccStore,
+    private kv: KvApplier,
     private readonly wait: WaitRegistry<ApplyResult>,
     public appliedIndex: number,
     private readonly logger: Logger,
     private readonly warnApplyMs: number,
-  ) {}
+  ) {
+    this.consistentIndex = Math.max(appliedIndex, store.consistentIndex());
+  }
+
+  /** After a snapshot install: raft resumes after `snapshotIndex`; the new store is at its own index. */
+  replaceStateMachine(store: MvccStore, kv: KvApplier, snapshotIndex: number, confState: ConfState): void {
+    assert(snapshotIndex >= this.appliedIndex, 'snapshot would move the applied index backwards');
+    this.store = store;
+    this.kv = kv;
+    this.appliedIndex = snapshotIndex;
+    this.consistentIndex = Math.max(snapshotIndex, store.consistentIndex());
+    this.latestConfState = confState;
+  }
+
+  /** Subscribes to the events of applied writes (called synchronously inside the apply turn). */
+  onEvents(listener: EventsListener): void {
+    this.eventListeners.push(listener);
+  }
+
+  private publish(outcome: { events: Event[]; revision: number }): void {
+    if (outcome.events.length === 0) return;
+    for (const listener of this.eventListeners) listener(outcome.events, outcome.revision);
+  }
 
   confState(fallback: ConfState): ConfState {
     return this.latestConfState ?? fallback;
@@ -43,12 +86,19 @@ export class EntryApplier {
     for (const entry of entries) {
       if (entry.index <= this.appliedIndex) continue;
       assert(entry.index === this.appliedIndex + 1, `apply gap: applied ${this.appliedIndex}, next ${entry.index}`);
-      if (entry.type === EntryType.Normal) {
-        if (entry.data.length > 0) this.applyRequest(entry);
-      } else {
-        this.latestConfState = this.node.applyConfChange(decodeConfChangeV2(entry.data));
+      const alreadyInBackend = entry.index <= this.consistentIndex;
+      if (entry.type !== EntryType.Normal) {
+        const change = decodeConfChangeV2(entry.data);
+        this.latestConfState = alreadyInBackend
+          ? this.cluster.replayConfChange(change)
+          : this.cluster.applyConfChange(change, entry.index);
+      } else if (!alreadyInBackend && entry.data.length > 0) {
+        this.applyRequest(entry);
       }
-      this.store.setConsistentIndex(entry.index);
+      if (!alreadyInBackend) {
+        this.store.setConsistentIndex(entry.index);
+        this.consistentIndex = entry.index;
+      }
       this.appliedIndex = entry.index;
     }
   }
@@ -67,14 +117,20 @@ export class EntryApplier {
 
   private dispatch(request: InternalRaftRequest): ApplyResult {
     try {
-      if (request.put !== undefined) return { response: this.kv.put(request.put).response };
-      if (request.deleteRange !== undefined) return { response: this.kv.deleteRange(request.deleteRange).response };
-      if (request.txn !== undefined) return { response: this.kv.txn(request.txn).response };
+      const write = request.put !== undefined ? this.kv.put(request.put)
+        : request.deleteRange !== undefined ? this.kv.deleteRange(request.deleteRange)
+          : request.txn !== undefined ? this.kv.txn(request.txn) : undefined;
+      if (write !== undefined) {
+        this.publish(write);
+        return { response: write.response };
+      }
       if (request.compaction !== undefined) {
         const { response, done } = this.kv.compact(request.compaction);
         done.catch((error: unknown) => this.logger.error({ err: error }, 'physical compaction failed'));
         return { response, physicalDone: done };
       }
+      const clusterResult = this.cluster.applyClusterRequest(request);
+      if (clusterResult !== undefined) return clusterResult;
       this.logger.warn({ id: request.ID.toString(16) }, 'ignoring a raft request of a kind this version does not apply');
       return {};
     } catch (error) {

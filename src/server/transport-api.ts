@@ -1,0 +1,36 @@
+/**
+ * What the server needs from peer networking. src/transport implements it over HTTP/2; the simulator
+ * or tests may substitute their own. The server owns this interface (dependency points inward).
+ */
+import type { Message } from '../raft/types.js';
+
+export interface Transport {
+  /** Sends messages to their `to` peers; never blocks; messages to unreachable peers are dropped. */
+  send(messages: Message[]): void;
+  addPeer(id: bigint, peerUrls: string[]): void;
+  removePeer(id: bigint): void;
+  updatePeer(id: bigint, peerUrls: string[]): void;
+  /** Milliseconds since the stream to `id` became active, or undefined if it is not active. */
+  activeForMs(id: bigint): number | undefined;
+  /** Asks member `leaderId` to promote learner `memberId` (promotion must run on the leader). */
+  forwardPromote(leaderId: bigint, memberId: bigint): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Callbacks from the transport into the server. */
+export interface TransportHandler {
+  /** Messages received from peers, to be stepped into raft. */
+  receive(messages: Message[]): void;
+  reportUnreachable(id: bigint): void;
+  reportSnapshot(id: bigint, status: 'finish' | 'failure'): void;
+  /** A consistent copy of the backend to send with a MsgSnap (path of a file the transport may read). */
+  snapshotDb(): Promise<{ path: string; release: () => Promise<void> }>;
+  /** Stores an incoming backend snapshot (readable stream of the db bytes) before its MsgSnap is stepped. */
+  receiveSnapshotDb(message: Message, body: AsyncIterable<Buffer>): Promise<void>;
+  /** Whether a peer id is a removed member (its messages are refused). */
+  isRemoved(id: bigint): boolean;
+  /** The membership as JSON for GET /members (used by members joining with --initial-cluster-state existing). */
+  membersJson(): string;
+  /** Promotes a learner on behalf of a peer (POST /members/promote/<id>); throws EtcdError. */
+  promoteMember(id: bigint): Promise<void>;
+}

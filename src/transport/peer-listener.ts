@@ -1,0 +1,143 @@
+/**
+ * The incoming half: an HTTP/2 server on --listen-peer-urls. `POST /raft/stream` carries framed message
+ * batches from one peer; `POST /raft/snapshot` carries one MsgSnap frame followed by the backend image.
+ * Every request names cluster, sender and receiver; a wrong cluster id, a removed sender or a request
+ * meant for another member is refused with 412 and a reason (etcd refuses such peers the same way).
+ */
+import * as http2 from 'node:http2';
+import { formatIdHex } from '../base/ids.js';
+import type { Message } from '../raft/types.js';
+import type { TransportHandler } from '../server/transport-api.js';
+import type { Logger } from '../platform/logger.js';
+import { FrameReader } from './message-codec.js';
+
+export interface ListenerIdentity { localId: bigint; clusterId: bigint }
+
+export class PeerListener {
+  private readonly server: http2.Http2Server;
+  private readonly sessions = new Set<http2.ServerHttp2Session>();
+
+  constructor(
+    private readonly identity: ListenerIdentity,
+    private readonly handler: TransportHandler,
+    private readonly logger: Logger,
+    private readonly frameBytesMax: number,
+  ) {
+    this.server = http2.createServer();
+    this.server.on('session', (session) => {
+      this.sessions.add(session);
+      session.on('close', () => this.sessions.delete(session));
+      session.on('error', () => undefined);
+    });
+    this.server.on('stream', (stream, headers) => this.onStream(stream, headers));
+  }
+
+  listen(host: string, port: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        const address = this.server.address();
+        resolve(typeof address === 'object' && address !== null ? address.port : port);
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    for (const session of this.sessions) session.destroy();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
+  private onStream(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): void {
+    stream.on('error', () => undefined);
+    if (headers[':path'] === '/members' && headers[':method'] === 'GET') {
+      stream.respond({ ':status': 200, 'content-type': 'application/json',
+        'x-tetcd-cluster-id': formatIdHex(this.identity.clusterId) });
+      stream.end(this.handler.membersJson());
+      return;
+    }
+    const refusal = this.checkHeaders(headers);
+    if (refusal !== undefined) {
+      this.logger.warn({ reason: refusal, from: headers['x-tetcd-from'] }, 'refused peer request');
+      stream.respond({ ':status': 412, 'x-tetcd-reason': refusal }, { endStream: true });
+      return;
+    }
+    const path = headers[':path'];
+    if (path === '/raft/stream') this.serveStream(stream);
+    else if (path === '/raft/snapshot') void this.serveSnapshot(stream);
+    else if (typeof path === 'string' && path.startsWith('/members/promote/')) void this.servePromote(stream, path);
+    else stream.respond({ ':status': 404 }, { endStream: true });
+  }
+
+  private checkHeaders(headers: http2.IncomingHttpHeaders): string | undefined {
+    const clusterId = String(headers['x-tetcd-cluster-id'] ?? '');
+    const from = String(headers['x-tetcd-from'] ?? '');
+    const to = String(headers['x-tetcd-to'] ?? '');
+    if (clusterId !== formatIdHex(this.identity.clusterId)) {
+      return `cluster ID mismatch (local ${formatIdHex(this.identity.clusterId)}, remote ${clusterId})`;
+    }
+    if (to !== formatIdHex(this.identity.localId)) return `member ${to} is not this member (${formatIdHex(this.identity.localId)})`;
+    if (!/^[0-9a-f]{1,16}$/.test(from)) return 'bad sender id';
+    if (this.handler.isRemoved(BigInt(`0x${from}`))) return `member ${from} has been removed from the cluster`;
+    return undefined;
+  }
+
+  private serveStream(stream: http2.ServerHttp2Stream): void {
+    stream.respond({ ':status': 200 });
+    const reader = new FrameReader(this.frameBytesMax);
+    stream.on('data', (chunk: Buffer) => {
+      let batches: Message[][];
+      try {
+        batches = reader.push(chunk);
+      } catch (error) {
+        this.logger.warn({ error: String(error) }, 'dropping a peer stream with a malformed frame');
+        stream.close(http2.constants.NGHTTP2_PROTOCOL_ERROR);
+        return;
+      }
+      for (const batch of batches) this.handler.receive(batch);
+    });
+  }
+
+  private async servePromote(stream: http2.ServerHttp2Stream, path: string): Promise<void> {
+    const idText = path.slice('/members/promote/'.length);
+    try {
+      if (!/^[0-9a-f]{1,16}$/.test(idText)) throw new Error(`bad member id ${idText}`);
+      await this.handler.promoteMember(BigInt(`0x${idText}`));
+      stream.respond({ ':status': 200 }, { endStream: true });
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      stream.respond({ ':status': 409, 'x-tetcd-error-code': typeof code === 'string' ? code : 'ERR_UNKNOWN',
+        'x-tetcd-reason': error instanceof Error ? error.message : String(error) }, { endStream: true });
+    }
+  }
+
+  private async serveSnapshot(stream: http2.ServerHttp2Stream): Promise<void> {
+    const reader = new FrameReader(this.frameBytesMax);
+    let message: Message | undefined;
+    const chunks = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    const rest: Buffer[] = [];
+    try {
+      while (message === undefined) {
+        const next = await chunks.next();
+        if (next.done === true) throw new Error('snapshot request ended before its message');
+        const batches = reader.push(next.value);
+        message = batches[0]?.[0];
+        if (message !== undefined) rest.push(...reader.drain());
+      }
+      const body = (async function* (): AsyncGenerator<Buffer> {
+        for (const chunk of rest) yield chunk;
+        for (;;) {
+          const next = await chunks.next();
+          if (next.done === true) return;
+          yield next.value;
+        }
+      })();
+      await this.handler.receiveSnapshotDb(message, body);
+      this.handler.receive([message]);
+      stream.respond({ ':status': 204 }, { endStream: true });
+    } catch (error) {
+      this.logger.warn({ error: String(error) }, 'failed to receive database snapshot');
+      if (!stream.headersSent) stream.respond({ ':status': 500, 'x-tetcd-reason': String(error) }, { endStream: true });
+    }
+  }
+}

@@ -1,0 +1,26 @@
+/** One short HTTP/2 request to a peer URL (membership queries, promotion forwarding). */
+import * as http2 from 'node:http2';
+
+export interface PeerResponse { status: number; headers: http2.IncomingHttpHeaders; body: string }
+
+export function peerRequest(url: string, method: string, path: string, headers: Record<string, string> = {},
+  timeoutMs = 5000): Promise<PeerResponse> {
+  return new Promise<PeerResponse>((resolve, reject) => {
+    const session = http2.connect(url);
+    const timer = setTimeout(() => { session.destroy(); reject(new Error(`peer ${url} did not answer ${path} in ${timeoutMs}ms`)); }, timeoutMs);
+    session.on('error', (error) => { clearTimeout(timer); reject(error); });
+    const stream = session.request({ ':method': method, ':path': path, ...headers });
+    stream.setEncoding('utf8');
+    let body = '';
+    let responseHeaders: http2.IncomingHttpHeaders = {};
+    stream.on('response', (h) => { responseHeaders = h; });
+    stream.on('data', (chunk: string) => { body += chunk; });
+    stream.on('end', () => {
+      clearTimeout(timer);
+      session.close();
+      resolve({ status: Number(responseHeaders[':status']), headers: responseHeaders, body });
+    });
+    stream.on('error', (error) => { clearTimeout(timer); session.destroy(); reject(error); });
+    stream.end();
+  });
+}

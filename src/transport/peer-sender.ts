@@ -1,0 +1,186 @@
+/**
+ * The outgoing half of one peer link: a long-lived HTTP/2 stream (POST /raft/stream) to the peer, onto
+ * which queued messages are written as one frame per event-loop turn (batching). If the stream is down
+ * or its write buffer is over `backlogBytesMax`, messages are dropped and the peer reported unreachable,
+ * as etcd's stream does (raft retransmits). Reconnects with exponential back-off.
+ */
+import * as http2 from 'node:http2';
+import { createReadStream } from 'node:fs';
+import { formatIdHex } from '../base/ids.js';
+import type { Message } from '../raft/types.js';
+import { MessageType } from '../raft/types.js';
+import type { TransportHandler } from '../server/transport-api.js';
+import type { Logger } from '../platform/logger.js';
+import { encodeFrame } from './message-codec.js';
+
+const BACKOFF_MIN_MS = 50;
+const BACKOFF_MAX_MS = 1000;
+
+export interface PeerIdentity { localId: bigint; clusterId: bigint }
+
+export class PeerSender {
+  private session: http2.ClientHttp2Session | undefined;
+  private stream: http2.ClientHttp2Stream | undefined;
+  private queue: Message[] = [];
+  private flushScheduled = false;
+  private backoffMs = BACKOFF_MIN_MS;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private activeSinceMs: number | undefined;
+  private urlIndex = 0;
+
+  constructor(
+    readonly peerId: bigint,
+    private peerUrls: string[],
+    private readonly identity: PeerIdentity,
+    private readonly handler: TransportHandler,
+    private readonly logger: Logger,
+    private readonly backlogBytesMax: number,
+  ) {
+    this.connect();
+  }
+
+  activeForMs(): number | undefined {
+    return this.activeSinceMs === undefined ? undefined : performance.now() - this.activeSinceMs;
+  }
+
+  urls(): string[] {
+    return [...this.peerUrls];
+  }
+
+  updateUrls(peerUrls: string[]): void {
+    this.peerUrls = peerUrls;
+    this.resetConnection();
+  }
+
+  send(message: Message): void {
+    if (message.type === MessageType.Snap) {
+      void this.sendSnapshot(message);
+      return;
+    }
+    this.queue.push(message);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.reconnectTimer !== undefined) clearTimeout(this.reconnectTimer);
+    this.stream?.close();
+    this.session?.destroy();
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const messages = this.queue;
+    this.queue = [];
+    if (messages.length === 0) return;
+    const stream = this.stream;
+    if (stream === undefined || stream.destroyed || this.activeSinceMs === undefined ||
+        stream.writableLength > this.backlogBytesMax) {
+      this.handler.reportUnreachable(this.peerId);
+      return;
+    }
+    stream.write(encodeFrame(messages));
+  }
+
+  private currentUrl(): string {
+    return this.peerUrls[this.urlIndex % this.peerUrls.length]!;
+  }
+
+  private connect(): void {
+    if (this.stopped) return;
+    const url = this.currentUrl();
+    const session = http2.connect(url);
+    this.session = session;
+    session.on('error', () => undefined);
+    session.on('close', () => this.onDisconnect(session));
+    const stream = session.request({
+      ':method': 'POST', ':path': '/raft/stream',
+      'x-tetcd-cluster-id': formatIdHex(this.identity.clusterId),
+      'x-tetcd-from': formatIdHex(this.identity.localId),
+      'x-tetcd-to': formatIdHex(this.peerId),
+    });
+    this.stream = stream;
+    stream.on('response', (headers) => {
+      const status = Number(headers[':status']);
+      if (status === 200) {
+        this.activeSinceMs = performance.now();
+        this.backoffMs = BACKOFF_MIN_MS;
+        this.logger.info({ 'remote-peer-id': formatIdHex(this.peerId) }, 'peer became active');
+      } else {
+        this.logger.warn({ 'remote-peer-id': formatIdHex(this.peerId), status, reason: headers['x-tetcd-reason'] },
+          'peer rejected the raft stream');
+        stream.close();
+      }
+    });
+    stream.on('error', () => undefined);
+    stream.on('close', () => this.onDisconnect(session));
+    stream.resume();
+  }
+
+  private onDisconnect(session: http2.ClientHttp2Session): void {
+    if (session !== this.session) return;
+    this.session = undefined;
+    this.stream = undefined;
+    if (this.activeSinceMs !== undefined) {
+      this.logger.warn({ 'remote-peer-id': formatIdHex(this.peerId) }, 'peer became inactive (message send to peer failed)');
+    }
+    this.activeSinceMs = undefined;
+    session.destroy();
+    if (this.stopped) return;
+    this.urlIndex++;
+    this.reconnectTimer = setTimeout(() => this.connect(), this.backoffMs);
+    this.backoffMs = Math.min(BACKOFF_MAX_MS, this.backoffMs * 2);
+  }
+
+  private resetConnection(): void {
+    const session = this.session;
+    if (session !== undefined) session.destroy();
+  }
+
+  /** Streams a MsgSnap with the backend image on its own request; reports the outcome to raft. */
+  private async sendSnapshot(message: Message): Promise<void> {
+    let release: (() => Promise<void>) | undefined;
+    try {
+      const db = await this.handler.snapshotDb();
+      release = db.release;
+      await this.postSnapshot(message, db.path);
+      this.handler.reportSnapshot(this.peerId, 'finish');
+      this.logger.info({ 'remote-peer-id': formatIdHex(this.peerId), index: message.snapshot?.metadata.index },
+        'sent database snapshot to peer');
+    } catch (error) {
+      this.logger.warn({ 'remote-peer-id': formatIdHex(this.peerId), error: String(error) }, 'failed to send database snapshot');
+      this.handler.reportSnapshot(this.peerId, 'failure');
+    } finally {
+      await release?.();
+    }
+  }
+
+  private postSnapshot(message: Message, dbPath: string): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const session = http2.connect(this.currentUrl());
+      session.on('error', reject);
+      const stream = session.request({
+        ':method': 'POST', ':path': '/raft/snapshot',
+        'x-tetcd-cluster-id': formatIdHex(this.identity.clusterId),
+        'x-tetcd-from': formatIdHex(this.identity.localId),
+        'x-tetcd-to': formatIdHex(this.peerId),
+      });
+      stream.on('response', (headers) => {
+        const status = Number(headers[':status']);
+        stream.resume();
+        stream.on('end', () => {
+          session.close();
+          if (status === 204) resolve();
+          else reject(new Error(`peer answered ${status}: ${String(headers['x-tetcd-reason'] ?? '')}`));
+        });
+      });
+      stream.on('error', (error) => { session.destroy(); reject(error); });
+      stream.write(encodeFrame([message]));
+      createReadStream(dbPath).on('error', reject).pipe(stream);
+    });
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * Transport over HTTP/2 between members: one PeerSender per remote member, one PeerListener for
+ * incoming streams. Implements the server's Transport interface.
+ */
+import { assert } from '../base/assert.js';
+import type { Message } from '../raft/types.js';
+import type { Transport, TransportHandler } from '../server/transport-api.js';
+import type { Logger } from '../platform/logger.js';
+import { PeerListener } from './peer-listener.js';
+import { PeerSender } from './peer-sender.js';
+import { peerRequest } from './peer-request.js';
+import { ERROR_TABLE, etcdError, type EtcdErrorCode } from '../base/errors.js';
+import { formatIdHex } from '../base/ids.js';
+
+export interface PeerTransportOptions {
+  localId: bigint;
+  clusterId: bigint;
+  /** Largest frame accepted from a peer (a batch of appends plus overhead). */
+  frameBytesMax: number;
+  /** Unsent bytes per peer beyond which new messages are dropped. */
+  backlogBytesMax: number;
+}
+
+export class PeerTransport implements Transport {
+  private readonly senders = new Map<bigint, PeerSender>();
+  private readonly listener: PeerListener;
+
+  constructor(private readonly options: PeerTransportOptions, private readonly handler: TransportHandler,
+    private readonly logger: Logger) {
+    this.listener = new PeerListener({ localId: options.localId, clusterId: options.clusterId }, handler, logger,
+      options.frameBytesMax);
+  }
+
+  listen(host: string, port: number): Promise<number> {
+    return this.listener.listen(host, port);
+  }
+
+  send(messages: Message[]): void {
+    for (const message of messages) {
+      const sender = this.senders.get(message.to);
+      if (sender === undefined) continue;
+      sender.send(message);
+    }
+  }
+
+  addPeer(id: bigint, peerUrls: string[]): void {
+    assert(id !== this.options.localId, 'cannot add the local member as a peer');
+    if (this.senders.has(id) || peerUrls.length === 0) return;
+    this.senders.set(id, new PeerSender(id, peerUrls, { localId: this.options.localId, clusterId: this.options.clusterId },
+      this.handler, this.logger, this.options.backlogBytesMax));
+  }
+
+  removePeer(id: bigint): void {
+    this.senders.get(id)?.stop();
+    this.senders.delete(id);
+  }
+
+  updatePeer(id: bigint, peerUrls: string[]): void {
+    const sender = this.senders.get(id);
+    if (sender === undefined) this.addPeer(id, peerUrls);
+    else sender.updateUrls(peerUrls);
+  }
+
+  activeForMs(id: bigint): number | undefined {
+    return this.senders.get(id)?.activeForMs();
+  }
+
+  async forwardPromote(leaderId: bigint, memberId: bigint): Promise<void> {
+    const sender = this.senders.get(leaderId);
+    if (sender === undefined) throw etcdError('ERR_NO_LEADER');
+    const response = await peerRequest(sender.urls()[0]!, 'POST', `/members/promote/${formatIdHex(memberId)}`, {
+      'x-tetcd-cluster-id': formatIdHex(this.options.clusterId), 'x-tetcd-from': formatIdHex(this.options.localId),
+      'x-tetcd-to': formatIdHex(leaderId),
+    });
+    if (response.status === 200) return;
+    const code = response.headers['x-tetcd-error-code'];
+    if (typeof code === 'string' && code in ERROR_TABLE) throw etcdError(code as EtcdErrorCode);
+    throw new Error(String(response.headers['x-tetcd-reason'] ?? `promote failed with ${response.status}`));
+  }
+
+  async stop(): Promise<void> {
+    for (const sender of this.senders.values()) sender.stop();
+    this.senders.clear();
+    await this.listener.close();
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * Support for the etcdctl golden test: runs real etcdctl and tetcdctl, and normalises the values that
+ * legitimately differ between two fresh etcd servers (ids, endpoints, lease ids, durations, zap logs).
+ */
+import { spawn } from 'node:child_process';
+import { REPO_ROOT } from '../helpers/binaries.js';
+import type { ServerProcess } from '../helpers/server.js';
+
+/** One side of the comparison: a tool run against its own fresh etcd. */
+export interface Side {
+  label: string;
+  server: ServerProcess;
+  command: readonly string[];
+  clusterId: bigint;
+  memberId: bigint;
+  /** Lease ids granted on this side, in grant order. */
+  leases: bigint[];
+}
+
+export interface RunResult {
+  stdout: Buffer;
+  stderr: string;
+  exitCode: number;
+}
+
+/** Most time one CLI run may take. */
+const RUN_TIMEOUT_MS = 30_000;
+
+/** tetcdctl run from source (no build needed). */
+export const TETCDCTL_COMMAND = [process.execPath, '--import', 'tsx', `${REPO_ROOT}src/cli/ctl/bin.ts`];
+
+/** Runs `command args` with ETCDCTL_ENDPOINTS (unless `withEndpointEnv` is false) and `stdin`. */
+export function runTool(command: readonly string[], args: readonly string[], endpoint: string,
+  options: { stdin?: string; withEndpointEnv?: boolean; env?: Record<string, string> } = {}): Promise<RunResult> {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('ETCDCTL_')) env[k] = v;
+  env['ETCDCTL_API'] = '3';
+  if (options.withEndpointEnv !== false) env['ETCDCTL_ENDPOINTS'] = endpoint;
+  Object.assign(env, options.env ?? {});
+  return new Promise((resolve, reject) => {
+    const child = spawn(command[0]!, [...command.slice(1), ...args], { cwd: REPO_ROOT, env, stdio: 'pipe' });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    const timer = setTimeout(() => child.kill('SIGKILL'), RUN_TIMEOUT_MS);
+    child.stdout.on('data', (c: Buffer) => out.push(c));
+    child.stderr.on('data', (c: Buffer) => err.push(c));
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8'), exitCode: code ?? (signal === null ? -1 : 128) });
+    });
+    child.stdin.end(options.stdin ?? '');
+  });
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+const GO_DURATION = '(?:\\d+(?:\\.\\d+)?(?:ns|µs|us|ms|s|m|h))+';
+
+/** Replaces side-specific values with placeholders; everything else stays byte-exact. */
+export function normalise(text: string, side: Side, options: { ttl?: boolean; collapseTables?: boolean } = {}): string {
+  let out = text
+    .split('\n').filter((line) => !line.startsWith('{"level":"warn"')).join('\n')
+    .replace(new RegExp(`(took(?: = |":"|" : ))${GO_DURATION}`, 'g'), '$1<duration>')
+    .replace(new RegExp(`(\\| +)${GO_DURATION}( \\|)`, 'g'), (_m, a: string, b: string) => `${a}<duration>${b}`)
+    .replace(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6} C \|/m, '<time> C |');
+  if (options.ttl === true) out = out.replace(/remaining\(\d+s\)/g, 'remaining(<n>s)').replace(/"ttl":\d+/g, '"ttl":<n>');
+  const replacements: [string, string][] = [];
+  side.leases.forEach((id, i) => {
+    replacements.push([id.toString(16).padStart(16, '0'), `<lease${i}>`], [id.toString(), `<lease${i}>`]);
+  });
+  for (const [value, name] of [[side.clusterId, 'cluster'], [side.memberId, 'member']] as const) {
+    replacements.push([value.toString(), `<${name}>`], [value.toString(16), `<${name}-hex>`]);
+  }
+  for (const url of [side.server.clientUrl, side.server.peerUrl, side.server.endpoint]) replacements.push([url, '<endpoint>']);
+  replacements.sort((a, b) => b[0].length - a[0].length);
+  for (const [value, name] of replacements) out = out.replace(new RegExp(escapeRegExp(value), 'g'), name);
+  // Table widths depend on id lengths; when the two servers' ids differ in length, compare cell text only.
+  if (options.collapseTables === true) {
+    out = out.split('\n').map((l) => (/^[|+]/.test(l) ? l.replace(/ +/g, ' ').replace(/-+/g, '-') : l)).join('\n');
+  }
+  return out;
+}

@@ -8,7 +8,7 @@
  * (default 900) the key load, so a slow server still finishes; cut rows are marked in the table.
  *
  * For each server in turn (never both at once, so they do not compete for CPU): start it with a fresh
- * temp data dir on free 127.0.0.1 ports, wait until Status answers, run the workloads below with the
+ * temp data dir on free 127.0.0.1 ports, wait until a put succeeds, run the workloads below with the
  * `tetcd benchmark` code (src/cli/benchmark), sample the server's RSS from /proc, then (full mode)
  * load LOAD_KEYS keys and read RSS again, then stop it. Prints a markdown table and (unless
  * --no-write) replaces the "## Single member: tetcd benchmark vs etcd" section of docs/performance.md.
@@ -158,6 +158,23 @@ async function startServer(kind: ServerKind, scratch: string): Promise<RunningSe
   return server;
 }
 
+/** Start attempts: the tetcd build may be replacing dist/ at the moment we start. */
+const START_ATTEMPTS = 3;
+const START_RETRY_DELAY_MS = 20_000;
+
+async function startServerWithRetries(kind: ServerKind, scratch: string): Promise<RunningServer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startServer(kind, scratch);
+    } catch (error) {
+      if (attempt >= START_ATTEMPTS) throw error;
+      console.error(`[${kind}] start attempt ${attempt} failed, retrying in ${START_RETRY_DELAY_MS} ms: ` +
+        `${String(error).slice(0, 300)}`);
+      await sleep(START_RETRY_DELAY_MS);
+    }
+  }
+}
+
 function logTail(path: string): string {
   try { return readFileSync(path, 'utf8').split('\n').slice(-30).join('\n'); } catch { return '(no log)'; }
 }
@@ -263,7 +280,8 @@ async function runStep(kind: ServerKind, server: RunningServer, step: Step): Pro
     `p50 ${latencyAtMs(result.latency, 50).toFixed(2)} ms, p99 ${latencyAtMs(result.latency, 99).toFixed(2)} ms,` +
     ` server CPU ${cpuUsedMs.toFixed(0)} ms, ${failed} errors${cut ? ' (cut short at deadline)' : ''}`);
   if (failed > 0) console.error(`[${kind}] ${step.label} errors: ${JSON.stringify([...result.errorCounts])}`);
-  const note = failed > 0 || cut ? `${failed} errors${cut ? ', cut short' : ''}` : undefined;
+  const problems = [...(failed > 0 ? [`${failed} errors`] : []), ...(cut ? ['cut short'] : [])];
+  const note = problems.length === 0 ? undefined : `${kind}: ${problems.join(', ')}`;
   const withNote = note === undefined ? {} : { note };
   const rows: Metric[] = step.metrics.map((m) => ({ name: m.name, unit: m.unit, better: m.better,
     value: m.pick(result), ...withNote }));
@@ -278,7 +296,7 @@ async function runStep(kind: ServerKind, server: RunningServer, step: Step): Pro
 /** Runs every step plus the memory probes against one server; returns metrics in table order. */
 async function measure(kind: ServerKind, args: Args, scratch: string): Promise<Metric[]> {
   const loadBefore = loadavg()[0]!;
-  const server = await startServer(kind, scratch);
+  const server = await startServerWithRetries(kind, scratch);
   const pid = server.child.pid!;
   const sampler = new RssSampler(pid);
   const metrics: Metric[] = [{ name: 'RSS after start-up (idle)', unit: 'MiB', better: 'lower',
@@ -317,7 +335,7 @@ async function loadKeys(kind: ServerKind, server: RunningServer, count: number,
   console.error(`[${kind}] load ${count} keys: ${keysPerSecond.toFixed(0)} keys/s, ` +
     `${keysWritten} written, ${failed} failed txns, RSS ${(rssBytes / MIB).toFixed(0)} MiB`);
   if (failed > 0) console.error(`[${kind}] load errors: ${JSON.stringify([...result.errorCounts])}`);
-  const note = keysWritten < count ? `only ${keysWritten} keys written` : undefined;
+  const note = keysWritten < count ? `${kind}: only ${keysWritten} keys written` : undefined;
   const withNote = note === undefined ? {} : { note };
   return [
     { name: `load ${count.toLocaleString('en-US')} keys (txns of ${LOAD_KEYS_PER_TXN} puts, 100 clients)`,
@@ -377,13 +395,22 @@ data dir on 127.0.0.1; the load comes from \`tetcd benchmark\`'s code (src/cli/b
 the same machine, so client and server share the CPUs). Workloads, in order: put 50,000 × (8 B key, 256 B value,
 one key rewritten) with 100 clients over 10 connections; put 2,000 with 1 client; preload 10,000 keys; range one
 key 50,000 times, linearizable and serializable, 100 clients; range 5,000 times with 1 client; txn-put 20,000
-(one put per txn, random keys out of 100,000) with 100 clients${args.quick ? '' : `; then load ${args.loadKeys.toLocaleString('en-US')} keys (8 B keys, 256 B values, 200 clients) and read RSS 2 s later`}.
-RSS is VmRSS from /proc/<pid>/status (summed over the server's process tree).
+(one put per txn, random keys out of 100,000) with 100 clients${args.quick ? '' : `; then load ${args.loadKeys.toLocaleString('en-US')} distinct keys (8 B keys, 256 B values) as txns of ${LOAD_KEYS_PER_TXN} puts from 100 clients and read RSS 2 s later`}.
+A step still running after ${args.stepSeconds} s (the key load: ${args.loadSeconds} s) is cut short and
+marked; its rates and percentiles cover the requests done by then. RSS is VmRSS from /proc/<pid>/status and
+server CPU is utime + stime from /proc/<pid>/stat, both summed over the server's process tree.
 
 The ratio column is ${args.candidate}/etcd. For throughput (req/s) higher is better, so a ratio above 1 favours
 ${args.candidate}; for latency (ms) and memory (MiB) lower is better, so a ratio below 1 favours ${args.candidate}.
 
 ${body}
+
+Caveats: the machine has ${cpus().length} CPUs shared by the server, the Node load generator and whatever else
+runs (see the load average above), so absolute numbers sit far below etcd's published figures and move by tens
+of percent between runs (an etcd-vs-etcd run of this harness under similar load gave ratios between 0.7 and 1.3).
+The grpc-js client spends roughly 0.5 ms of CPU per request, more than etcd spends serving one, so the
+100-client rows are partly client-bound; the server-CPU rows (µs of server CPU time per request) are the
+comparison least affected by contention.
 `;
 }
 
@@ -406,8 +433,9 @@ async function main(): Promise<void> {
   const commandLine = ['npx tsx bench/compare-etcd.ts', ...process.argv.slice(2)].join(' ');
   const scratch = mkdtempSync(join(tmpdir(), 'tetcd-compare-'));
   try {
-    const baseline = await measure('etcd', args, scratch);
+    // The candidate runs first so a candidate that cannot start fails the run before etcd's turn.
     const candidate = await measure(args.candidate, args, scratch);
+    const baseline = await measure('etcd', args, scratch);
     const body = `${environment(args.candidate)}\n\n${table(args.candidate, candidate, baseline)}`;
     const text = section(args, commandLine, body);
     console.log(text);

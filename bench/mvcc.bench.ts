@@ -23,11 +23,20 @@ function argument(name: string, fallback: string): string {
   return process.argv.find((a) => a.startsWith(prefix))?.slice(prefix.length) ?? fallback;
 }
 
+/** Keys spread over the whole 64-bit space (golden-ratio multiplicative hash of n). */
+function keyValueOf(n: number): bigint {
+  return (BigInt(n) * 0x9e3779b97f4a7c15n) % 2n ** 64n;
+}
+
 function keyOf(n: number): Uint8Array {
   const key = new Uint8Array(KEY_BYTES);
-  new DataView(key.buffer).setBigUint64(0, BigInt(n) * 2654435761n % 2n ** 64n);
+  new DataView(key.buffer).setBigUint64(0, keyValueOf(n));
   return key;
 }
+
+/** PUT_KEYS keys spread evenly: a 1/1000 slice of the space holds ~100 of them. */
+const PUT_KEYS = 100_000;
+const SLICE_WIDTH = 2n ** 64n / 1000n;
 
 const rssMiB = (): number => Math.round(process.memoryUsage().rss / MIB);
 const cpuMs = (): number => {
@@ -58,7 +67,7 @@ async function benchPuts(store: MvccStore, ops: number): Promise<Rate> {
   const startCpuMs = cpuMs();
   for (let i = 0; i < ops; i++) {
     const txn = store.write();
-    txn.put(keyOf(random.intBelow(100_000)), value, 0n);
+    txn.put(keyOf(random.intBelow(PUT_KEYS)), value, 0n);
     txn.end();
     if (i % 1000 === 999) await tick();
   }
@@ -71,13 +80,16 @@ function benchRanges(store: MvccStore, ops: number, width: number): Rate {
   const startMs = performance.now();
   const startCpuMs = cpuMs();
   for (let i = 0; i < ops; i++) {
-    const key = keyOf(random.intBelow(100_000));
+    const n = random.intBelow(PUT_KEYS);
     if (width === 1) {
-      store.range(key, new Uint8Array(0), {});
+      store.range(keyOf(n), new Uint8Array(0), {});
     } else {
-      const end = key.slice();
-      end[1] = Math.min(255, end[1]! + 1);
-      store.range(key, end.slice(0, 2), { limit: width });
+      const startValue = keyValueOf(n) % (2n ** 64n - SLICE_WIDTH);
+      const start = new Uint8Array(KEY_BYTES);
+      const end = new Uint8Array(KEY_BYTES);
+      new DataView(start.buffer).setBigUint64(0, startValue);
+      new DataView(end.buffer).setBigUint64(0, startValue + SLICE_WIDTH);
+      store.range(start, end, { limit: width });
     }
   }
   return rate(ops, startMs, startCpuMs);

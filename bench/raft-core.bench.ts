@@ -10,7 +10,7 @@ import { RawNode } from '../src/raft/raw-node.js';
 import { StateType, type ConfState, type Message } from '../src/raft/types.js';
 
 const PAYLOAD_BYTES = 128;
-const DURATION_MS = 2000;
+const DURATION_MS = Number(process.env.BENCH_MS ?? 3000);
 
 interface BenchNode {
   node: RawNode;

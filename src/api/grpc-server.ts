@@ -15,6 +15,7 @@ import { clusterHandlers } from './cluster-service.js';
 import { kvHandlers } from './kv-service.js';
 import { maintenanceHandlers } from './maintenance-service.js';
 import type { LeaderProbe } from './unary.js';
+import { watchHandlers } from './watch-service.js';
 
 export interface GrpcServerOptions {
   maxRequestBytes: number;
@@ -38,11 +39,12 @@ export function createGrpcServer(server: EtcdServer, options: GrpcServerOptions)
   grpcServer.addService(KVService, kvHandlers(server, probe));
   grpcServer.addService(MaintenanceService, maintenanceHandlers(server, probe));
   grpcServer.addService(ClusterService, clusterHandlers(server, probe));
+  grpcServer.addService(WatchService, watchHandlers(server, probe));
   grpcServer.addService(HealthService, {
     check: (_call: unknown, callback: grpc.sendUnaryData<HealthCheckResponse>) =>
       callback(null, HealthCheckResponse.create({ status: HealthCheckResponse_ServingStatus.SERVING })),
   });
-  for (const service of [WatchService, LeaseService, AuthService, LockService, ElectionService]) {
+  for (const service of [LeaseService, AuthService, LockService, ElectionService]) {
     grpcServer.addService(service, {});
   }
   return grpcServer;

@@ -88,7 +88,10 @@ export class Backend {
     this.afterWrite();
   }
 
-  /** The value of `key`, including uncommitted writes; undefined when absent. Returns a copy. */
+  /**
+   * The value of `key`, including uncommitted writes; undefined when absent. The result may be the
+   * staged buffer itself: callers must not mutate it.
+   */
   get(bucket: BucketName, key: Uint8Array): Uint8Array | undefined {
     this.checkUsable();
     const committing = this.committing;
@@ -169,21 +172,6 @@ export class Backend {
       await this.commitOnce();
       await this.env.root.backup(path, true);
       fsyncPath(path);
-    });
-  }
-
-  /**
-   * Writes a consistent copy of everything written so far (it commits first) to a new LMDB file at
-   * `targetPath`, compacted, fsynced. For snapshots; open the copy with Backend.open. Throws fs/lmdb
-   * errors (e.g. when `targetPath` exists).
-   */
-  copyTo(targetPath: string): Promise<void> {
-    this.checkUsable();
-    assert(!existsSync(targetPath), `copy target exists: ${targetPath}`);
-    return this.enqueue(async () => {
-      await this.commitOnce();
-      await this.env.root.backup(targetPath, true);
-      fsyncPath(targetPath);
     });
   }
 

@@ -12,7 +12,12 @@ class PendingBucket {
   private sortedKeys: string[] | undefined = undefined;
 
   set(key: string, value: PendingValue): void {
-    if (this.sortedKeys !== undefined && !this.writes.has(key)) this.sortedKeys = undefined;
+    const sorted = this.sortedKeys;
+    if (sorted !== undefined && !this.writes.has(key)) {
+      // Appends in key order (new revisions in `key`) keep the sorted list valid at O(1).
+      if (sorted.length === 0 || key > sorted[sorted.length - 1]!) sorted.push(key);
+      else this.sortedKeys = undefined;
+    }
     this.writes.set(key, value);
   }
 

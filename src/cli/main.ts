@@ -3,10 +3,7 @@
  * `tetcd benchmark`, `tetcd version`. bin/tetcdctl and bin/tetcdutl call main() with the subcommand
  * prepended, so every entry point shares one dispatcher.
  */
-import { Command } from 'commander';
 import { ETCD_SERVER_VERSION, TETCD_VERSION } from '../base/version.js';
-import { registerBenchmarkCommand } from './benchmark/command.js';
-import { runServerCommand } from './server-command.js';
 
 const USAGE = `Usage: tetcd <command> [flags]
 
@@ -21,8 +18,11 @@ Commands:
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
-    case 'server':
+    case 'server': {
+      // Subcommands are imported lazily: each loads only what it needs (start-up time matters).
+      const { runServerCommand } = await import('./server-command.js');
       return runServerCommand(rest);
+    }
     case 'ctl': {
       const { runCtl } = await import('./ctl/main.js');
       return runCtl(rest);
@@ -32,6 +32,8 @@ export async function main(argv: string[]): Promise<number> {
       return runUtl(rest);
     }
     case 'benchmark': {
+      const { Command } = await import('commander');
+      const { registerBenchmarkCommand } = await import('./benchmark/command.js');
       const program = new Command('tetcd').exitOverride();
       registerBenchmarkCommand(program);
       try {

@@ -50,7 +50,10 @@ export async function runServerCommand(argv: string[]): Promise<number> {
     };
     process.once('SIGTERM', () => shutdown('SIGTERM'));
     process.once('SIGINT', () => shutdown('SIGINT'));
-    member.server.onStop((error) => { if (error !== undefined) resolve(1); });
+    // A member that stops on its own (removed from the cluster, fatal storage error) ends the process.
+    member.server.onStop((error) => {
+      void member.close().finally(() => resolve(error === undefined ? 0 : 1));
+    });
   });
 }
 

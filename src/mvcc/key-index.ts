@@ -96,7 +96,7 @@ export class KeyIndex {
     if (interval.single) {
       const g = this.map.get(interval.start);
       const position = g === undefined ? -1 : findAt(g, atRev);
-      if (position >= 0 && limit >= 0) {
+      if (position >= 0) {
         result.count = 1;
         result.keys.push(interval.start);
         result.mains.push(g![position]!);

@@ -114,3 +114,30 @@ test('an empty revision range after compaction still restores the compacted revi
   assert.equal(put(second.store, 'a', 'x'), 4);
   await closeStore(second);
 });
+
+test('backend auto-commits wait for an open write txn (writes + consistent index commit together)', async () => {
+  const commits: number[] = [];
+  const opened = await openStore(tempDbPath(), { backend: { batchLimit: 2, onCommit: (ms) => commits.push(ms) } });
+  const { store } = opened;
+  const txn = store.write();
+  for (let i = 0; i < 5; i++) txn.put(enc(`k${i}`), enc('v'), 0n);
+  await new Promise((resolve) => setImmediate(resolve));
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.equal(commits.length, 0, 'no commit while the txn is open');
+  store.setConsistentIndex(9);
+  txn.end();
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.ok(commits.length >= 1);
+  await closeStore(opened);
+});
+
+test('eventsBetween refuses compacted history', async () => {
+  const opened = await openStore(tempDbPath());
+  const { store } = opened;
+  for (let i = 0; i < 5; i++) put(store, 'k', `${i}`);
+  store.compact(4);
+  assert.throws(() => store.eventsBetween(3, 6), (e) => isEtcdError(e, 'ERR_COMPACTED'));
+  assert.deepEqual(store.eventsBetween(4, 6).map((e) => e.kv!.modRevision), [4, 5, 6]);
+  assert.deepEqual(store.eventsBetween(4, 6, 1).map((e) => e.kv!.modRevision), [4]);
+  await closeStore(opened);
+});

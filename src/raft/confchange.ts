@@ -58,6 +58,16 @@ function cloneProgress(pr: Progress, isLearner: boolean, maxInflight: number): P
   return copy;
 }
 
+/**
+ * Computes the configuration after `cc`: leave-joint, enter-joint (several changes or an explicit
+ * transition) or a simple change. @throws ConfChangeError when the change is invalid for `input`.
+ */
+export function applyConfChangeV2(input: ChangerInput, cc: ConfChangeV2): ConfChangeResult {
+  if (isLeaveJoint(cc)) return leaveJoint(input);
+  const mode = enterJointMode(cc);
+  return mode.enter ? enterJoint(input, mode.autoLeave, cc.changes) : simple(input, cc.changes);
+}
+
 /** Enters a joint configuration. @throws ConfChangeError if already joint or the result is invalid. */
 export function enterJoint(input: ChangerInput, autoLeave: boolean, changes: ConfChangeSingle[]): ConfChangeResult {
   if (isJoint(input.config)) throw new ConfChangeError('configuration is already joint');

@@ -6,7 +6,7 @@ import { assert } from '../base/assert.js';
 import type { Random } from '../base/random.js';
 import { Limits } from '../base/limits.js';
 import { ReadOnlyOption, RaftStorageError, type Config, type ProposalError } from './api.js';
-import { restoreFromConfState, type ConfChangeResult } from './confchange.js';
+import { restoreFromConfState, type ChangerInput, type ConfChangeResult } from './confchange.js';
 import { silentLogger, type RaftLogger } from './logger.js';
 import { makeMessage } from './messages.js';
 import { RaftLog, payloadSizeBytes } from './raft-log.js';
@@ -17,6 +17,9 @@ import {
   EntryType, MessageType, NONE, StateType,
   type ConfState, type Entry, type HardState, type Message, type NodeId, type ReadState, type SoftState,
 } from './types.js';
+
+/** Bound of the send loop per follower when flushing proposals (flow control normally stops it first). */
+const SENDS_PER_FLUSH_MAX = 1024;
 
 /** Default bytes of entries per append message. */
 export const MAX_SIZE_PER_MSG_DEFAULT = Limits.raftMessageBytesMax;
@@ -70,6 +73,11 @@ export class Raft {
   /** Index of the latest conf change proposed by this leader; a new one waits until it is applied. */
   pendingConfIndex = 0;
   leadTransferee: NodeId = NONE;
+  /**
+   * Proposals were appended but not yet broadcast. Sending is deferred to the next Ready so that all
+   * proposals stepped between two Readys travel in one append per follower (batching).
+   */
+  pendingBroadcast = false;
   /** Read requests received before this leader committed an entry of its term. */
   pendingReadIndexMessages: Message[] = [];
   readonly random: Random;
@@ -165,6 +173,7 @@ export class Raft {
       pr.recentActive = id === this.id;
     });
     this.pendingConfIndex = 0;
+    this.pendingBroadcast = false;
     this.uncommittedSizeBytes = 0;
     this.readOnly = new ReadOnly(this.readOnly.option);
     this.pendingReadIndexMessages = [];
@@ -325,6 +334,20 @@ export class Raft {
     this.maybeSendAppend(to, true);
   }
 
+  /**
+   * Sends the appends deferred by proposals (called when a Ready is assembled): to each follower, as
+   * many messages as its flow control allows (several when entries exceed maxSizePerMsg).
+   */
+  flushBroadcast(): void {
+    if (!this.pendingBroadcast) return;
+    this.pendingBroadcast = false;
+    if (this.state !== StateType.Leader) return;
+    this.tracker.visit((id) => {
+      if (id === this.id) return;
+      for (let i = 0; i < SENDS_PER_FLUSH_MAX && this.maybeSendAppend(id, false); i++) { /* fill the window */ }
+    });
+  }
+
   bcastAppend(): void {
     this.tracker.visit((id) => {
       if (id !== this.id) this.sendAppend(id);
@@ -353,6 +376,14 @@ export class Raft {
   }
 
   // ---- configuration ----
+
+  /** The current configuration as input for confchange functions. */
+  changerInput(): ChangerInput {
+    return {
+      config: this.tracker.config, progress: this.tracker.progress,
+      lastIndex: this.raftLog.lastIndex(), maxInflight: this.tracker.maxInflight,
+    };
+  }
 
   /** True when this node is no longer a voter of its configuration (removed or demoted). */
   removedFromConfig(): boolean {

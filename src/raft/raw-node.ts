@@ -6,7 +6,7 @@
 import { assert } from '../base/assert.js';
 import type { Config, ProposalError, RawNodeApi } from './api.js';
 import { encodeConfChangeV2 } from './conf-change-codec.js';
-import { enterJoint, enterJointMode, isLeaveJoint, leaveJoint, simple } from './confchange.js';
+import { ConfChangeError, applyConfChangeV2 } from './confchange.js';
 import type { RaftLogger } from './logger.js';
 import { isLocalMessage, isResponseMessage, makeMessage } from './messages.js';
 import { Raft } from './raft.js';
@@ -74,21 +74,21 @@ export class RawNode implements RawNodeApi {
     }));
   }
 
-  /** @throws ConfChangeError when the change is invalid for the current configuration. */
+  /**
+   * Applies a committed conf change. A change that is invalid for the current configuration (e.g. it
+   * would remove every voter) is ignored with a warning, deterministically on every member, and the
+   * unchanged ConfState is returned. (The leader already refuses such proposals; this covers entries
+   * proposed by a leader with a different view.)
+   */
   applyConfChange(change: ConfChangeV2): ConfState {
     const r = this.raft;
-    const input = {
-      config: r.tracker.config, progress: r.tracker.progress,
-      lastIndex: r.raftLog.lastIndex(), maxInflight: r.tracker.maxInflight,
-    };
-    let result;
-    if (isLeaveJoint(change)) {
-      result = leaveJoint(input);
-    } else {
-      const mode = enterJointMode(change);
-      result = mode.enter ? enterJoint(input, mode.autoLeave, change.changes) : simple(input, change.changes);
+    try {
+      return r.switchToConfig(applyConfChangeV2(r.changerInput(), change));
+    } catch (error) {
+      if (!(error instanceof ConfChangeError)) throw error;
+      r.logger.warn(`${r.id} ignoring invalid conf change: ${error.message}`);
+      return r.tracker.confState();
     }
-    return r.switchToConfig(result);
   }
 
   /** @throws AssertionError if requestCtx is empty (it identifies the request). */
@@ -116,6 +116,7 @@ export class RawNode implements RawNodeApi {
   hasReady(): boolean {
     if (this.pendingReady !== undefined) return false;
     const r = this.raft;
+    if (r.pendingBroadcast && r.state === StateType.Leader) return true;
     if (!softStateEqual(r.softState(), this.prevSoftState)) return true;
     if (!hardStateEqual(r.hardState(), this.prevHardState)) return true;
     if (r.raftLog.hasPendingSnapshot()) return true;
@@ -127,6 +128,7 @@ export class RawNode implements RawNodeApi {
   ready(): Ready {
     assert(this.pendingReady === undefined, 'ready() called again before advance()');
     const r = this.raft;
+    r.flushBroadcast();
     const rd: Ready = {
       readStates: r.readStates,
       entries: r.raftLog.unstableEntries(),

@@ -2,13 +2,15 @@
 import { assert } from '../base/assert.js';
 import { ReadOnlyOption, type ProposalError } from './api.js';
 import { decodeConfChangeV2 } from './conf-change-codec.js';
-import { isLeaveJoint } from './confchange.js';
+import { ConfChangeError, applyConfChangeV2, isLeaveJoint } from './confchange.js';
 import { makeMessage } from './messages.js';
 import type { Progress } from './progress.js';
 import { majorityVoteResult } from './quorum.js';
 import type { Raft } from './raft.js';
 import { isJoint } from './tracker.js';
-import { EntryType, MessageType, NONE, StateType, type Entry, type Message } from './types.js';
+import {
+  EntryType, MessageType, NONE, StateType, type ConfChangeV2, type Entry, type Message,
+} from './types.js';
 
 /** Loop bound when draining sends to one peer after an acknowledgement. */
 const SENDS_PER_ACK_MAX = 1024;
@@ -71,7 +73,7 @@ function propose(r: Raft, m: Message): ProposalError | null {
   }
   const entries = m.entries.map((e, i) => filterConfChange(r, e, i));
   if (!r.appendEntry(entries)) return 'proposal-dropped';
-  r.bcastAppend();
+  r.pendingBroadcast = true;
   return null;
 }
 
@@ -79,18 +81,38 @@ function propose(r: Raft, m: Message): ProposalError | null {
 function filterConfChange(r: Raft, entry: Entry, position: number): Entry {
   const copy: Entry = { term: entry.term, index: entry.index, type: entry.type, data: entry.data };
   if (copy.type !== EntryType.ConfChange && copy.type !== EntryType.ConfChangeV2) return copy;
-  const wantsLeaveJoint = copy.type === EntryType.ConfChangeV2 && isLeaveJoint(decodeConfChangeV2(copy.data));
-  const alreadyJoint = isJoint(r.tracker.config);
   let refused = '';
-  if (r.pendingConfIndex > r.raftLog.applied) refused = 'possible unapplied conf change';
-  else if (alreadyJoint && !wantsLeaveJoint) refused = 'must transition out of joint config first';
-  else if (!alreadyJoint && wantsLeaveJoint) refused = 'not in joint state; refusing empty conf change';
+  if (copy.type === EntryType.ConfChange) {
+    refused = 'ConfChange (v1) entries are not supported; use ConfChangeV2';
+  } else if (r.pendingConfIndex > r.raftLog.applied) {
+    refused = 'possible unapplied conf change';
+  } else {
+    refused = validateConfChange(r, decodeConfChangeV2(copy.data));
+  }
   if (refused !== '') {
     r.logger.info(`${r.id} ignoring conf change at index ${r.raftLog.lastIndex() + position + 1}: ${refused}`);
     return { term: 0, index: 0, type: EntryType.Normal, data: new Uint8Array(0) };
   }
   r.pendingConfIndex = r.raftLog.lastIndex() + position + 1;
   return copy;
+}
+
+/**
+ * Why a conf change may not be proposed now ('' if it may). No conf change is pending, so the
+ * configuration it will be applied to is the current one: dry-run it.
+ */
+function validateConfChange(r: Raft, cc: ConfChangeV2): string {
+  const wantsLeaveJoint = isLeaveJoint(cc);
+  const alreadyJoint = isJoint(r.tracker.config);
+  if (alreadyJoint && !wantsLeaveJoint) return 'must transition out of joint config first';
+  if (!alreadyJoint && wantsLeaveJoint) return 'not in joint state; refusing empty conf change';
+  try {
+    applyConfChangeV2(r.changerInput(), cc);
+  } catch (error) {
+    if (error instanceof ConfChangeError) return error.message;
+    throw error;
+  }
+  return '';
 }
 
 function readIndex(r: Raft, m: Message): void {

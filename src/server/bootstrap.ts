@@ -16,6 +16,8 @@ import { Wal } from '../wal/wal.js';
 import { computeClusterId, computeMemberId } from './membership/ids.js';
 import { Membership } from './membership/membership.js';
 import { loadNewestSnapMetadata, saveSnapMetadata } from './snap-store.js';
+import { decodeMemberJson } from './membership/member-json.js';
+import { peerRequest } from '../transport/peer-request.js';
 
 export class BootstrapError extends Error {
   override readonly name = 'BootstrapError';
@@ -84,10 +86,7 @@ export async function bootstrap(config: BootstrapConfig): Promise<Bootstrapped> 
 
 async function createNew(config: BootstrapConfig, paths: ReturnType<typeof memberPaths>, backend: Backend,
   walOptions: { unsafeNoFsync: boolean }): Promise<Bootstrapped> {
-  if (config.initialClusterState === 'existing') {
-    throw new BootstrapError('joining an existing cluster (--initial-cluster-state=existing) needs the clustered ' +
-      'server; this member has no data to restart from in ' + config.dataDir);
-  }
+  if (config.initialClusterState === 'existing') return joinExisting(config, paths, backend, walOptions);
   const members: MemberInfo[] = config.initialCluster.map((m) => ({
     id: computeMemberId(m.peerUrls, config.initialClusterToken), name: m.name, peerUrls: m.peerUrls,
     clientUrls: [], isLearner: false,
@@ -115,10 +114,8 @@ async function createNew(config: BootstrapConfig, paths: ReturnType<typeof membe
 
 async function restart(config: BootstrapConfig, paths: ReturnType<typeof memberPaths>, backend: Backend,
   walOptions: { unsafeNoFsync: boolean }): Promise<Bootstrapped> {
-  const snap = await loadNewestSnapMetadata(paths.snapDir);
-  if (snap === undefined) {
-    throw new BootstrapError(`member data in ${config.dataDir} is incomplete: WAL exists but no snapshot metadata in ${paths.snapDir}`);
-  }
+  // A member that joined an existing cluster has no snapshot file until the leader sent it one.
+  const snap = await loadNewestSnapMetadata(paths.snapDir) ?? { index: 0, term: 0, confState: EMPTY_CONF_STATE };
   const { wal, read } = await Wal.open(paths.walDir, { index: snap.index, term: snap.term, confState: snap.confState }, walOptions);
   const metadata = JSON.parse(new TextDecoder().decode(read.metadata)) as WalMetadata;
   const membership = new Membership(backend);
@@ -136,6 +133,72 @@ async function restart(config: BootstrapConfig, paths: ReturnType<typeof memberP
     storage, confState: snap.confState, snapshotIndex: snap.index, snapshotTerm: snap.term, hardState,
     isNew: false, snapDir: paths.snapDir, walDir: paths.walDir, repairedTornTail: read.repairedTornTail,
   };
+}
+
+const EMPTY_CONF_STATE: ConfState = { voters: [], learners: [], votersOutgoing: [], learnersNext: [], autoLeave: false };
+
+/**
+ * Joins a running cluster (etcd's --initial-cluster-state=existing): asks the other members listed in
+ * --initial-cluster for the membership, finds this member (added beforehand with `member add`) by its
+ * peer URLs, and starts with an empty log; the leader then sends a snapshot and the log.
+ */
+async function joinExisting(config: BootstrapConfig, paths: ReturnType<typeof memberPaths>, backend: Backend,
+  walOptions: { unsafeNoFsync: boolean }): Promise<Bootstrapped> {
+  const self = config.initialCluster.find((m) => m.name === config.name);
+  assert(self !== undefined, 'local member missing from initial cluster (validated by config)');
+  const remote = await fetchMembership(config.initialCluster.filter((m) => m.name !== config.name).flatMap((m) => m.peerUrls));
+  const mine = remote.members.find((m) => sameUrls(m.peerUrls, self.peerUrls));
+  if (mine === undefined) {
+    throw new BootstrapError(`member with peer URLs ${self.peerUrls.join(',')} is not part of cluster ` +
+      `${formatIdHex(remote.clusterId)}: add it first with \`etcdctl member add ${config.name} --peer-urls=${self.peerUrls.join(',')}\``);
+  }
+  const membership = new Membership(backend);
+  for (const member of remote.members) membership.save(member);
+  await backend.forceCommit();
+  const metadata: WalMetadata = { memberId: formatIdHex(mine.id), clusterId: formatIdHex(remote.clusterId) };
+  const wal = await Wal.create(paths.walDir, new TextEncoder().encode(JSON.stringify(metadata)), walOptions);
+  const hardState: HardState = { term: 0, vote: 0n, commit: 0 };
+  return { memberId: mine.id, clusterId: remote.clusterId, membership, wal, backend, storage: new MemoryStorage(),
+    confState: EMPTY_CONF_STATE, snapshotIndex: 0, snapshotTerm: 0, hardState, isNew: true, snapDir: paths.snapDir,
+    walDir: paths.walDir, repairedTornTail: false };
+}
+
+async function fetchMembership(peerUrls: string[]): Promise<{ clusterId: bigint; members: MemberInfo[] }> {
+  const failures: string[] = [];
+  for (const url of peerUrls) {
+    try {
+      const response = await peerRequest(url, 'GET', '/members');
+      if (response.status !== 200) throw new Error(`status ${response.status}`);
+      const text = response.body;
+      const clusterId = BigInt(`0x${/"clusterId":"([0-9a-f]+)"/.exec(text)![1]}`);
+      const list = text.slice(text.indexOf('"members":[') + 11, text.lastIndexOf(']'));
+      const members = list === '' ? [] : splitJsonObjects(list).map(decodeMemberJson);
+      return { clusterId, members };
+    } catch (error) {
+      failures.push(`${url}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  throw new BootstrapError(`cannot fetch the cluster membership from any peer (${failures.join('; ')})`);
+}
+
+function splitJsonObjects(list: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let start = 0;
+  let inString = false;
+  for (let i = 0; i < list.length; i++) {
+    const c = list[i];
+    if (inString) { if (c === '\\') i++; else if (c === '"') inString = false; continue; }
+    if (c === '"') inString = true;
+    else if (c === '{') { if (depth++ === 0) start = i; }
+    else if (c === '}' && --depth === 0) out.push(list.slice(start, i + 1));
+  }
+  return out;
+}
+
+function sameUrls(a: string[], b: string[]): boolean {
+  const norm = (urls: string[]): string => urls.map((u) => u.replace(/\/$/, '')).sort().join(',');
+  return norm(a) === norm(b);
 }
 
 function checkDataDir(dataDir: string): void {

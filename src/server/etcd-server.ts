@@ -16,10 +16,15 @@ import {
   InternalRaftRequest, MemberAttributes, ClusterMemberAttrSetRequest, ResponseHeader,
   type CompactionRequest, type CompactionResponse, type DeleteRangeRequest, type DeleteRangeResponse,
   type PutRequest, type PutResponse, type RangeRequest, type RangeResponse, type TxnRequest, type TxnResponse,
+  type LeaseGrantRequest, type LeaseGrantResponse, type LeaseLeasesResponse, type LeaseRevokeResponse,
+  type LeaseTimeToLiveRequest, type LeaseTimeToLiveResponse,
 } from '../proto/gen/etcdserverpb.js';
 import { RawNode } from '../raft/raw-node.js';
-import { StateType, type ConfChangeV2, type Message, type Snapshot, type SoftState } from '../raft/types.js';
+import {
+  StateType, type ConfChangeV2, type Message, type Snapshot, type SnapshotMetadata, type SoftState,
+} from '../raft/types.js';
 import { MvccStore } from '../mvcc/store.js';
+import { LeaseManager } from '../lease/lease-manager.js';
 import type { Logger } from '../platform/logger.js';
 import { secureRandomBytes } from '../platform/hash.js';
 import { KvApplier } from './apply/kv-applier.js';
@@ -36,7 +41,7 @@ import { saveSnapMetadata } from './snap-store.js';
 import { installIncomingDb, storeIncomingDb } from './snapshot-install.js';
 import { SnapshotTrigger } from './snapshot-trigger.js';
 import type { ServerOptions } from './server-options.js';
-import type { Transport, TransportHandler } from './transport-api.js';
+import type { LeaseForwardKind, Transport, TransportHandler } from './transport-api.js';
 import { checkDeleteRequest, checkPutRequest, checkRangeRequest, checkTxnRequest } from './validate.js';
 import { WaitRegistry } from './wait.js';
 
@@ -53,6 +58,8 @@ export class EtcdServer implements TransportHandler {
   private backend: Backend;
   private membership: Membership;
   private kv: KvApplier;
+  /** Leases: replicated state, leader-only expiry and the Lease API (src/lease). */
+  readonly leases: LeaseManager;
   readonly cluster: ClusterManager;
   private readonly transport: Transport;
   private readonly driver: RaftDriver;
@@ -85,7 +92,14 @@ export class EtcdServer implements TransportHandler {
     this.membership = boot.membership;
     this.requestTimeoutMs = 5000 + 2 * options.electionTimeoutMs;
     this.ids = new IdGenerator(boot.memberId, clock.wallMs());
-    this.kv = new KvApplier(store, { exists: () => false });
+    this.leases = new LeaseManager(boot.backend, store, {
+      clock, electionTimeoutMs: options.electionTimeoutMs, propose: async (r) => (await this.propose(r)).response,
+      nextId: () => this.ids.nextId(), isLeader: () => this.isLeader(), leaderId: () => this.softState.lead,
+      forward: (leader, kind, request) => (this.transport.forwardLease === undefined
+        ? Promise.reject(etcdError('ERR_NOT_LEADER')) : this.transport.forwardLease(leader, kind, request)),
+      warn: (fields, message) => this.logger.warn(fields, message),
+    });
+    this.kv = new KvApplier(store, this.leases.lessor);
     // Raft resumes from the snapshot; entries up to the backend's consistent index are skipped by the
     // applier except conf changes, which raft must see again (see EntryApplier).
     const applied = boot.snapshotIndex;
@@ -100,6 +114,7 @@ export class EtcdServer implements TransportHandler {
     this.transport = createTransport({ memberId: this.memberId, clusterId: this.clusterId }, this);
     this.cluster = this.createClusterManager();
     this.entries = new EntryApplier(this.cluster, store, this.kv, this.wait, applied, logger, options.warningApplyDurationMs);
+    this.entries.leaseApplier = this.leases.applier;
     this.snapshots = new SnapshotTrigger(boot, options, logger, applied);
     this.driver = new RaftDriver(node, boot.storage, boot.wal, options.heartbeatIntervalMs, {
       applyEntries: (entries) => {
@@ -114,7 +129,8 @@ export class EtcdServer implements TransportHandler {
       fatal: (error) => this.fail(error),
       afterReady: () => this.snapshots.maybeSnapshot(boot.storage, this.backend),
     });
-    this.reads = new LinearizableReads((ctx) => node.readIndex(ctx), () => this.driver.wake(), this.requestTimeoutMs);
+    this.reads = new LinearizableReads((ctx) => node.readIndex(ctx), () => this.driver.wake(), this.requestTimeoutMs,
+      Math.max(2 * options.heartbeatIntervalMs, 200));
     this.reads.onApplied(applied);
     this.driver.beforeReady = () => this.reads.startRound();
   }
@@ -260,6 +276,42 @@ export class EtcdServer implements TransportHandler {
     return response;
   }
 
+  // ---- Lease API (logic in src/lease/lease-manager.ts) ------------------------------------------
+
+  async leaseGrant(request: LeaseGrantRequest): Promise<LeaseGrantResponse> {
+    const response = await this.leases.grant(request);
+    response.header = this.header(response.header?.revision ?? 0);
+    return response;
+  }
+
+  async leaseRevoke(id: bigint): Promise<LeaseRevokeResponse> {
+    const response = await this.leases.revoke(id);
+    response.header = this.header(response.header?.revision ?? 0);
+    return response;
+  }
+
+  /** Renews a lease (on the leader; forwarded from followers). Returns its TTL; ERR_LEASE_NOT_FOUND if gone. */
+  leaseKeepAlive(id: bigint): Promise<number> {
+    if (this.stopping) return Promise.reject(etcdError('ERR_STOPPED'));
+    return this.leases.keepAlive(id);
+  }
+
+  async leaseTimeToLive(request: LeaseTimeToLiveRequest): Promise<LeaseTimeToLiveResponse> {
+    const response = await this.leases.timeToLive(request);
+    response.header = this.header();
+    return response;
+  }
+
+  leaseLeases(): LeaseLeasesResponse {
+    const response = this.leases.leases();
+    response.header = this.header();
+    return response;
+  }
+
+  serveForwardedLease(kind: LeaseForwardKind, request: Uint8Array): Promise<Uint8Array> {
+    return this.leases.serveForwarded(kind, request);
+  }
+
   /** Waits until a read issued now observes every write acknowledged before it. */
   linearizableRead(): Promise<void> {
     if (this.stopping) return Promise.reject(etcdError('ERR_STOPPED'));
@@ -300,10 +352,15 @@ export class EtcdServer implements TransportHandler {
     this.driver.wake();
   }
 
-  async snapshotDb(): Promise<{ path: string; release: () => Promise<void> }> {
+  async snapshotDb(): Promise<{ path: string; metadata: SnapshotMetadata; release: () => Promise<void> }> {
+    // Captured before the copy: the image's consistent index is at least this index (the copy commits
+    // everything applied so far), and entries after it are replayed idempotently by the receiver.
+    const index = this.entries.appliedIndex;
+    const metadata: SnapshotMetadata = { index, term: this.boot.storage.term(index),
+      confState: this.entries.confState(this.boot.confState) };
     const path = join(this.boot.snapDir, `outgoing-${process.pid}-${++this.outgoingSnapshots}.db`);
     await this.backend.copyTo(path);
-    return { path, release: () => rm(path, { force: true }) };
+    return { path, metadata, release: () => rm(path, { force: true }) };
   }
 
   receiveSnapshotDb(message: Message, body: AsyncIterable<Buffer>): Promise<void> {
@@ -356,7 +413,6 @@ export class EtcdServer implements TransportHandler {
 
   private async propose(request: InternalRaftRequest): Promise<ApplyResult> {
     if (this.stopping) throw etcdError('ERR_STOPPED');
-    if (this.isLearner()) throw etcdError('ERR_LEARNER_NOT_SUPPORTED');
     const id = this.ids.nextId();
     request.ID = id;
     const data = InternalRaftRequest.encode(request);
@@ -412,7 +468,8 @@ export class EtcdServer implements TransportHandler {
       batchLimit: this.options.backendBatchLimit });
     this.store = await MvccStore.open(this.backend);
     this.membership = new Membership(this.backend);
-    this.kv = new KvApplier(this.store, { exists: () => false });
+    this.leases.replaceState(this.backend, this.store);
+    this.kv = new KvApplier(this.store, this.leases.lessor);
     this.entries.replaceStateMachine(this.store, this.kv, index, snapshot.metadata.confState);
     this.snapshots.resetTo(index, index, snapshot.metadata.confState);
     await saveSnapMetadata(this.boot.snapDir, { index, term: snapshot.metadata.term, confState: snapshot.metadata.confState },
@@ -428,6 +485,7 @@ export class EtcdServer implements TransportHandler {
   private onSoftState(state: SoftState): void {
     const previous = this.softState;
     this.softState = state;
+    this.leases.setLeader(state.raftState === StateType.Leader);
     if (state.lead !== previous.lead) {
       if (state.lead === 0n) this.logger.warn({ 'local-member-id': this.memberIdHex() }, 'raft lost leader');
       else this.logger.info({ 'local-member-id': this.memberIdHex(), leader: formatIdHex(state.lead), term: this.driver.term },
@@ -445,6 +503,7 @@ export class EtcdServer implements TransportHandler {
     if (this.stopping) return;
     this.stopping = true;
     if (this.publishTimer !== undefined) clearTimeout(this.publishTimer);
+    this.leases.stop();
     await this.driver.stop();
     await this.transport.stop().catch(() => undefined);
     this.wait.failAll(etcdError('ERR_STOPPED'));

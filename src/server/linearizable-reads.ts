@@ -12,6 +12,8 @@ interface PendingRead { resolve: () => void; reject: (error: unknown) => void; t
 export class LinearizableReads {
   private queued: PendingRead[] = [];
   private readonly inflight = new Map<string, PendingRead[]>();
+  /** When each in-flight round was (re)sent, to resend rounds raft dropped (no leader yet, lost message). */
+  private readonly sentAtMs = new Map<string, { ctx: Uint8Array; atMs: number }>();
   private nextRound = 1n;
   private applied = 0;
   private appliedWaiters: Array<{ index: number; reads: PendingRead[] }> = [];
@@ -20,6 +22,7 @@ export class LinearizableReads {
     private readonly requestReadIndex: (ctx: Uint8Array) => void,
     private readonly wake: () => void,
     private readonly timeoutMs: number,
+    private readonly resendAfterMs: number,
   ) {
     assert(timeoutMs > 0, 'read timeout must be positive');
   }
@@ -38,12 +41,26 @@ export class LinearizableReads {
 
   /** Called by the Ready loop before taking a Ready: starts one round for everything queued. */
   startRound(): void {
+    this.resendStale();
     if (this.queued.length === 0) return;
     const ctx = new Uint8Array(8);
     new DataView(ctx.buffer).setBigUint64(0, this.nextRound++);
     this.inflight.set(ctxKey(ctx), this.queued);
+    this.sentAtMs.set(ctxKey(ctx), { ctx, atMs: performance.now() });
     this.queued = [];
     this.requestReadIndex(ctx);
+  }
+
+  /** Raft silently drops a read index request when it has no leader: ask again after a while. */
+  private resendStale(): void {
+    if (this.sentAtMs.size === 0) return;
+    const now = performance.now();
+    for (const [key, sent] of this.sentAtMs) {
+      if (!this.inflight.has(key)) { this.sentAtMs.delete(key); continue; }
+      if (now - sent.atMs < this.resendAfterMs) continue;
+      sent.atMs = now;
+      this.requestReadIndex(sent.ctx);
+    }
   }
 
   onReadStates(states: ReadState[]): void {
@@ -51,6 +68,7 @@ export class LinearizableReads {
       const reads = this.inflight.get(ctxKey(state.requestCtx));
       if (reads === undefined) continue;
       this.inflight.delete(ctxKey(state.requestCtx));
+      this.sentAtMs.delete(ctxKey(state.requestCtx));
       if (state.index <= this.applied) release(reads);
       else this.appliedWaiters.push({ index: state.index, reads });
     }
@@ -70,6 +88,7 @@ export class LinearizableReads {
     const all = [...this.queued, ...[...this.inflight.values()].flat(), ...this.appliedWaiters.flatMap((w) => w.reads)];
     this.queued = [];
     this.inflight.clear();
+    this.sentAtMs.clear();
     this.appliedWaiters = [];
     for (const read of all) {
       clearTimeout(read.timer);

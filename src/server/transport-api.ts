@@ -2,7 +2,10 @@
  * What the server needs from peer networking. src/transport implements it over HTTP/2; the simulator
  * or tests may substitute their own. The server owns this interface (dependency points inward).
  */
-import type { Message } from '../raft/types.js';
+import type { Message, SnapshotMetadata } from '../raft/types.js';
+
+/** Lease requests a follower forwards to the leader (they need the leader's expiry deadlines). */
+export type LeaseForwardKind = 'keepalive' | 'timetolive';
 
 export interface Transport {
   /** Sends messages to their `to` peers; never blocks; messages to unreachable peers are dropped. */
@@ -14,6 +17,11 @@ export interface Transport {
   activeForMs(id: bigint): number | undefined;
   /** Asks member `leaderId` to promote learner `memberId` (promotion must run on the leader). */
   forwardPromote(leaderId: bigint, memberId: bigint): Promise<void>;
+  /**
+   * Sends an encoded LeaseKeepAliveRequest / LeaseTimeToLiveRequest to the leader and returns its encoded
+   * response (POST /leases/<kind>). Throws EtcdError as the leader answered it, or Error if unreachable.
+   */
+  forwardLease?(leaderId: bigint, kind: LeaseForwardKind, request: Uint8Array): Promise<Uint8Array>;
   stop(): Promise<void>;
 }
 
@@ -23,8 +31,12 @@ export interface TransportHandler {
   receive(messages: Message[]): void;
   reportUnreachable(id: bigint): void;
   reportSnapshot(id: bigint, status: 'finish' | 'failure'): void;
-  /** A consistent copy of the backend to send with a MsgSnap (path of a file the transport may read). */
-  snapshotDb(): Promise<{ path: string; release: () => Promise<void> }>;
+  /**
+   * A consistent copy of the backend to send with a MsgSnap (path of a file the transport may read), and
+   * the metadata the message must carry instead of raft's stored snapshot: the applied index, its term and
+   * the current membership, which the image covers (etcd's merged snapshot message).
+   */
+  snapshotDb(): Promise<{ path: string; metadata: SnapshotMetadata; release: () => Promise<void> }>;
   /** Stores an incoming backend snapshot (readable stream of the db bytes) before its MsgSnap is stepped. */
   receiveSnapshotDb(message: Message, body: AsyncIterable<Buffer>): Promise<void>;
   /** Whether a peer id is a removed member (its messages are refused). */
@@ -33,4 +45,6 @@ export interface TransportHandler {
   membersJson(): string;
   /** Promotes a learner on behalf of a peer (POST /members/promote/<id>); throws EtcdError. */
   promoteMember(id: bigint): Promise<void>;
+  /** Serves a lease request forwarded by a follower (encoded request in, encoded response out); throws EtcdError. */
+  serveForwardedLease?(kind: LeaseForwardKind, request: Uint8Array): Promise<Uint8Array>;
 }

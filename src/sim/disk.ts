@@ -73,7 +73,8 @@ export class SimDisk {
   readonly stats = { writes: 0, fsyncs: 0, crashes: 0, lostWrites: 0 };
 
   constructor(initial: DiskImage) {
-    this.durableImage = { snapshot: initial.snapshot, hardState: { ...initial.hardState }, entries: [...initial.entries] };
+    const { snapshot, hardState } = initial;
+    this.durableImage = { snapshot, hardState: { ...hardState }, entries: [...initial.entries] };
   }
 
   /** Issues a write (visible to the running node, not yet durable). */

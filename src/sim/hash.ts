@@ -61,13 +61,19 @@ export class TraceDigest {
   /** When set, every event is also handed to this function (the CLI's --trace). */
   tracer: ((values: readonly number[]) => void) | undefined = undefined;
 
-  /** Folds a tuple of safe integers into the digest. */
+  /** Folds a tuple of safe integers into the digest (word-wise FNV: cheap enough for every event). */
   add(...values: number[]): void {
     if (this.tracer !== undefined) this.tracer(values);
+    let a = this.laneA;
+    let b = this.laneB;
     for (const value of values) {
-      this.laneA = fnv1aNumber(value, this.laneA);
-      this.laneB = fnv1aNumber(value ^ 0x5bd1e995, this.laneB);
+      const low = value >>> 0;
+      const high = Math.floor(value / 4294967296) >>> 0;
+      a = Math.imul(Math.imul(a ^ low, FNV_PRIME) ^ high, FNV_PRIME);
+      b = Math.imul(Math.imul(b ^ high, 0x5bd1e995) ^ low, 0x5bd1e995) ^ (b >>> 15);
     }
+    this.laneA = a >>> 0;
+    this.laneB = b >>> 0;
     this.eventCount += 1;
   }
 

@@ -42,7 +42,9 @@ export class MembershipChurn {
     }
     if (fresh !== undefined && cs.voters.length >= VOTERS_MIN) {
       const victim = cs.voters[this.random.intBelow(cs.voters.length)]!;
-      candidates.push([{ type: ConfChangeType.AddNode, nodeId: fresh.id }, { type: ConfChangeType.RemoveNode, nodeId: victim }]);
+      candidates.push([
+        { type: ConfChangeType.AddNode, nodeId: fresh.id }, { type: ConfChangeType.RemoveNode, nodeId: victim },
+      ]);
     }
     if (candidates.length === 0) return;
     const changes = candidates[this.random.intBelow(candidates.length)]!;

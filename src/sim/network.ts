@@ -75,7 +75,9 @@ export class SimNetwork {
 
   private enqueue(message: Message, nowTick: number): void {
     let delay = 1 + this.random.intBelow(this.faults.delayTicksMax);
-    if (this.random.float() < this.faults.reorderRate) delay += 1 + this.random.intBelow(this.faults.reorderDelayTicksMax);
+    if (this.random.float() < this.faults.reorderRate) {
+      delay += 1 + this.random.intBelow(this.faults.reorderDelayTicksMax);
+    }
     const deliverTick = nowTick + delay;
     assert(deliverTick > nowTick, 'delivery must be in the future');
     let bucket = this.buckets.get(deliverTick);

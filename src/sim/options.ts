@@ -97,7 +97,7 @@ interface ProfileShape {
 }
 
 const PROFILES: Record<SimProfile, ProfileShape> = {
-  fast: { safetyTicks: 220, livenessTicksMax: 300 },
+  fast: { safetyTicks: 200, livenessTicksMax: 300 },
   full: { safetyTicks: 2000, livenessTicksMax: 400 },
 };
 
@@ -151,7 +151,7 @@ export function deriveOptions(seed: number, profile: SimProfile, overrides: Part
   }
   const options: SimOptions = {
     seed, profile, clusterSize, spareNodeCount,
-    electionTick: 10, heartbeatTick: 1,
+    electionTick: 10, heartbeatTick: pick(random, [1, 1, 2, 3]),
     safetyTicks: shape.safetyTicks, livenessTicksMax: shape.livenessTicksMax,
     dropRate: maybe(random, 0.3, 0, 0.2),
     duplicateRate: maybe(random, 0.5, 0, 0.1),
@@ -198,6 +198,7 @@ export function describeOptions(o: SimOptions): string {
   const r = (x: number): string => (Math.round(x * 1000) / 1000).toString();
   return [
     `profile=${o.profile} nodes=${o.clusterSize}+${o.spareNodeCount} ticks=${o.safetyTicks}+${o.livenessTicksMax}`,
+    `heartbeat=${o.heartbeatTick} election=${o.electionTick}`,
     `drop=${r(o.dropRate)} dup=${r(o.duplicateRate)} reorder=${r(o.reorderRate)} delay<=${o.delayTicksMax}`,
     `partition=${r(o.partitionRate)} oneway=${r(o.oneWayPartitionRate)} partitionTicks<=${o.partitionTicksMax}`,
     `crash=${r(o.crashRate)} leaderCrash=${r(o.leaderCrashRate)} isolate=${r(o.leaderIsolateRate)} figure8=${r(o.figure8Rate)} isolationTicks<=${o.isolationTicksMax} down<=${o.downTicksMax} torn=${r(o.tornTailRate)}`,

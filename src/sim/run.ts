@@ -21,9 +21,10 @@ export interface SweepSummary {
 
 /** Runs seeds [start, start + count) and collects failures; `onFailure` sees each one as it happens. */
 export function runSeeds(start: number, count: number, profile: SimProfile, overrides: Partial<SimOptions> = {},
-  onFailure?: (result: SimResult) => void): SweepSummary {
+  onFailure?: (result: SimResult) => void, stopAtFirstFailure = false): SweepSummary {
   const summary: SweepSummary = { seeds: 0, failures: [], ticks: 0, linearizabilityUnknown: 0 };
   for (let seed = start; seed < start + count; seed++) {
+    if (stopAtFirstFailure && summary.failures.length > 0) break;
     const result = runSeed(seed, profile, overrides);
     summary.seeds += 1;
     summary.ticks += result.ticks;
@@ -37,7 +38,7 @@ export function runSeeds(start: number, count: number, profile: SimProfile, over
 }
 
 /** The summary line: `seeds=N failures=F simulated_ticks=T simulated_time=Hh`. */
-export function summaryLine(summary: SweepSummary): string {
+export function summaryLine(summary: { seeds: number; failures: readonly unknown[]; ticks: number }): string {
   const hours = (summary.ticks * TICK_MS) / 3_600_000;
   return `seeds=${summary.seeds} failures=${summary.failures.length} simulated_ticks=${summary.ticks} ` +
     `simulated_time=${hours.toFixed(2)}h`;

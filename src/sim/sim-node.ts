@@ -208,6 +208,7 @@ export class SimNode {
   forget(op: ClientOp): void {
     this.pendingWrites.delete(opKey(op.client, op.opId));
     this.pendingReads.delete(opKey(op.client, op.opId));
+    this.readsAwaitingApply = this.readsAwaitingApply.filter((read) => read.op !== op);
   }
 
   /** Finishes an outstanding Ready whose fsync is done, then drains new Readies. */
@@ -246,7 +247,8 @@ export class SimNode {
     }
     const isLeader = this.raftState === StateType.Leader;
     if (isLeader && ready.softState !== undefined) this.observeNewLeader();
-    if (isLeader && wasLeaderAtTerm === this.term && ready.hardState !== undefined && this.env.options.checkCommitRule) {
+    const ledBefore = isLeader && wasLeaderAtTerm === this.term;
+    if (ledBefore && ready.hardState !== undefined && this.env.options.checkCommitRule) {
       this.checkCommitRule(ready.hardState, commitBefore);
     }
     digest.add(3, this.idNumber, ready.entries.length, ready.committedEntries.length, ready.messages.length,

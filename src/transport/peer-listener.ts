@@ -66,6 +66,7 @@ export class PeerListener {
     if (path === '/raft/stream') this.serveStream(stream);
     else if (path === '/raft/snapshot') void this.serveSnapshot(stream);
     else if (typeof path === 'string' && path.startsWith('/members/promote/')) void this.servePromote(stream, path);
+    else if (path === '/leases/keepalive' || path === '/leases/timetolive') void this.serveLease(stream, path, headers);
     else stream.respond({ ':status': 404 }, { endStream: true });
   }
 
@@ -104,6 +105,22 @@ export class PeerListener {
       if (!/^[0-9a-f]{1,16}$/.test(idText)) throw new Error(`bad member id ${idText}`);
       await this.handler.promoteMember(BigInt(`0x${idText}`));
       stream.respond({ ':status': 200 }, { endStream: true });
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      stream.respond({ ':status': 409, 'x-tetcd-error-code': typeof code === 'string' ? code : 'ERR_UNKNOWN',
+        'x-tetcd-reason': error instanceof Error ? error.message : String(error) }, { endStream: true });
+    }
+  }
+
+  /** A follower's forwarded lease request: base64 protobuf in a header, base64 protobuf response body. */
+  private async serveLease(stream: http2.ServerHttp2Stream, path: string, headers: http2.IncomingHttpHeaders): Promise<void> {
+    try {
+      if (this.handler.serveForwardedLease === undefined) throw new Error('lease forwarding is not supported');
+      const request = Buffer.from(String(headers['x-tetcd-lease-request'] ?? ''), 'base64');
+      const kind = path === '/leases/keepalive' ? 'keepalive' : 'timetolive';
+      const response = await this.handler.serveForwardedLease(kind, request);
+      stream.respond({ ':status': 200 });
+      stream.end(Buffer.from(response).toString('base64'));
     } catch (error) {
       const code = (error as { code?: unknown }).code;
       stream.respond({ ':status': 409, 'x-tetcd-error-code': typeof code === 'string' ? code : 'ERR_UNKNOWN',

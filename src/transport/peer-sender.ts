@@ -147,7 +147,8 @@ export class PeerSender {
     try {
       const db = await this.handler.snapshotDb();
       release = db.release;
-      await this.postSnapshot(message, db.path);
+      const merged: Message = { ...message, snapshot: { data: message.snapshot?.data ?? new Uint8Array(0), metadata: db.metadata } };
+      await this.postSnapshot(merged, db.path);
       this.handler.reportSnapshot(this.peerId, 'finish');
       this.logger.info({ 'remote-peer-id': formatIdHex(this.peerId), index: message.snapshot?.metadata.index },
         'sent database snapshot to peer');

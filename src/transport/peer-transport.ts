@@ -4,7 +4,7 @@
  */
 import { assert } from '../base/assert.js';
 import type { Message } from '../raft/types.js';
-import type { Transport, TransportHandler } from '../server/transport-api.js';
+import type { LeaseForwardKind, Transport, TransportHandler } from '../server/transport-api.js';
 import type { Logger } from '../platform/logger.js';
 import { PeerListener } from './peer-listener.js';
 import { PeerSender } from './peer-sender.js';
@@ -76,6 +76,19 @@ export class PeerTransport implements Transport {
     const code = response.headers['x-tetcd-error-code'];
     if (typeof code === 'string' && code in ERROR_TABLE) throw etcdError(code as EtcdErrorCode);
     throw new Error(String(response.headers['x-tetcd-reason'] ?? `promote failed with ${response.status}`));
+  }
+
+  async forwardLease(leaderId: bigint, kind: LeaseForwardKind, request: Uint8Array): Promise<Uint8Array> {
+    const sender = this.senders.get(leaderId);
+    if (sender === undefined) throw etcdError('ERR_NO_LEADER');
+    const response = await peerRequest(sender.urls()[0]!, 'POST', `/leases/${kind}`, {
+      'x-tetcd-cluster-id': formatIdHex(this.options.clusterId), 'x-tetcd-from': formatIdHex(this.options.localId),
+      'x-tetcd-to': formatIdHex(leaderId), 'x-tetcd-lease-request': Buffer.from(request).toString('base64'),
+    });
+    if (response.status === 200) return new Uint8Array(Buffer.from(response.body, 'base64'));
+    const code = response.headers['x-tetcd-error-code'];
+    if (typeof code === 'string' && code in ERROR_TABLE) throw etcdError(code as EtcdErrorCode);
+    throw new Error(String(response.headers['x-tetcd-reason'] ?? `lease ${kind} failed with ${response.status}`));
   }
 
   async stop(): Promise<void> {

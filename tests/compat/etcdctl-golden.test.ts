@@ -10,12 +10,16 @@ import assert from 'node:assert/strict';
 import { ETCDCTL_BIN, requireOracleBinaries } from '../helpers/binaries.js';
 import { lineDiff } from '../helpers/diff.js';
 import { ServerProcess } from '../helpers/server.js';
-import { normalise, runTool, TETCDCTL_COMMAND } from './golden-support.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { normalise, runTool, tetcdctlCommand } from './golden-support.js';
 import type { Side } from './golden-support.js';
 import { GOLDEN_CASES } from './golden-cases.js';
 import type { GoldenCase } from './golden-cases.js';
 
 let sides: [Side, Side] | undefined;
+const bundleDir = mkdtempSync(join(tmpdir(), 'tetcdctl-golden-'));
 
 async function makeSide(label: string, command: readonly string[]): Promise<Side> {
   const server = await ServerProcess.start({ kind: 'etcd', name: 'default' });
@@ -25,9 +29,11 @@ async function makeSide(label: string, command: readonly string[]): Promise<Side
   return { label, server, command, clusterId: BigInt(header[1]!), memberId: BigInt(header[2]!), leases: [] };
 }
 
-function learnLeases(side: Side, output: string): void {
-  for (const m of output.matchAll(/lease ([0-9a-f]{16}) granted/g)) side.leases.push(BigInt(`0x${m[1]!}`));
-  for (const m of output.matchAll(/"ID":(\d+),"TTL"/g)) side.leases.push(BigInt(m[1]!));
+/** Lease ids differ between servers: list them (ascending = grant order) after each grant. */
+async function learnLeases(side: Side): Promise<void> {
+  const list = await runTool([ETCDCTL_BIN], ['lease', 'list', '-w', 'json'], side.server.endpoint);
+  const ids = [...list.stdout.toString().matchAll(/"id":(\d+)/g)].map((m) => BigInt(m[1]!));
+  side.leases = ids.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
 async function runCase(c: GoldenCase, side: Side): Promise<{ out: string; err: string; code: number }> {
@@ -36,7 +42,7 @@ async function runCase(c: GoldenCase, side: Side): Promise<{ out: string; err: s
   const result = await runTool(side.command, args, endpoint,
     { ...(c.stdin !== undefined ? { stdin: c.stdin } : {}), withEndpointEnv: c.noEndpointEnv !== true });
   const raw = result.stdout.toString('latin1');
-  learnLeases(side, result.stdout.toString());
+  if (c.name.startsWith('lease grant')) await learnLeases(side);
   const options = { ttl: c.ttl === true, collapseTables: collapse() };
   return { out: normalise(raw, side, options), err: normalise(result.stderr, side, options), code: result.exitCode };
 }
@@ -48,12 +54,14 @@ function collapse(): boolean {
 
 before(async () => {
   requireOracleBinaries();
-  const [a, b] = await Promise.all([makeSide('etcdctl', [ETCDCTL_BIN]), makeSide('tetcdctl', TETCDCTL_COMMAND)]);
+  const command = await tetcdctlCommand(bundleDir);
+  const [a, b] = await Promise.all([makeSide('etcdctl', [ETCDCTL_BIN]), makeSide('tetcdctl', command)]);
   sides = [a, b];
 });
 
 after(async () => {
   if (sides !== undefined) await Promise.all(sides.map((s) => s.server.cleanup()));
+  rmSync(bundleDir, { recursive: true, force: true });
 });
 
 test('tetcdctl matches etcdctl 3.4 byte for byte', async () => {

@@ -164,7 +164,7 @@ const LEASE_CASES: GoldenCase[] = [
   c(['lease', 'list', '-w', 'json']),
   c(['lease', 'list', '-w', 'fields']),
   { name: 'put --lease', args: (s) => ['put', 'leased', 'v', '--lease', lease(0)(s)] },
-  { name: 'put --lease json', args: (s) => ['put', 'leased2', 'v', '--lease', lease(0)(s), '-w', 'json'] },
+  { name: 'put --lease json', args: (s) => ['put', 'leased2', 'v', '--lease', lease(1)(s), '-w', 'json'] },
   { name: 'get leased json', args: ['get', 'leased', '-w', 'json'] },
   { name: 'timetolive', args: (s) => ['lease', 'timetolive', lease(1)(s)], ttl: true },
   { name: 'timetolive json', args: (s) => ['lease', 'timetolive', lease(1)(s), '-w', 'json'], ttl: true },

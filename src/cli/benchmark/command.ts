@@ -51,7 +51,13 @@ function keyPlanFrom(flags: GlobalFlags): { keySizeBytes: number; keySpaceSize: 
 async function execute(command: Command, spec: (flags: GlobalFlags) => WorkloadSpec): Promise<void> {
   const flags = command.optsWithGlobals<GlobalFlags>();
   const showProgress = !flags.json && process.stderr.isTTY === true;
-  const result = await runBenchmark(commonFrom(flags, showProgress), spec(flags));
+  let result;
+  try {
+    result = await runBenchmark(commonFrom(flags, showProgress), spec(flags));
+  } catch (error) {
+    // command.error prints the message and exits (or throws CommanderError under exitOverride).
+    command.error(`error: ${error instanceof Error ? error.message : String(error)}`, { exitCode: 1 });
+  }
   process.stdout.write(flags.json ? `${JSON.stringify(toJson(result))}\n` : formatReport(result));
 }
 
@@ -87,7 +93,7 @@ export function registerBenchmarkCommand(program: Command): void {
     .action(async (key: string, end: string | undefined, opts: { consistency: string; limit: number },
       command: Command) => {
       if (opts.consistency !== 'l' && opts.consistency !== 's') {
-        throw new InvalidArgumentError(`--consistency must be l or s, got ${opts.consistency}`);
+        command.error(`error: --consistency must be l or s, got ${opts.consistency}`, { exitCode: 1 });
       }
       const consistency = opts.consistency;
       const encoder = new TextEncoder();

@@ -15,6 +15,8 @@ export interface FlagSpec {
   kind: FlagKind;
   defaultText: string;
   usage: string;
+  /** Accepted but not listed in help (flags newer than etcdctl 3.4, e.g. get --count-only). */
+  hidden?: boolean;
 }
 
 /** Parsed flag values by long name (strings as given; typed accessors in FlagValues). */

@@ -37,7 +37,7 @@ function flagLeft(flag: FlagSpec): string {
 
 /** The OPTIONS block lines for `flags`, sorted by name as pflag's VisitAll does. */
 export function flagUsages(flags: readonly FlagSpec[]): string {
-  const sorted = [...flags].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const sorted = flags.filter((f) => f.hidden !== true).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   return alignColumns(sorted.map((f) => [flagLeft(f), f.usage] as const));
 }
 
@@ -84,7 +84,6 @@ export function usageText(cmd: CtlCommand): string {
     text += '\nDESCRIPTION:\n' + cmd.long.trim().split('\n').map((line) => `\t${line}\n`).join('');
   }
   text += `\nOPTIONS:\n${flagUsages(localFlags(cmd))}`;
-  if (isRoot) text += `\n\nGLOBAL OPTIONS:\n${flagUsages(GLOBAL_FLAGS)}`;
-  else text += `\nGLOBAL OPTIONS:\n${flagUsages(inheritedFlags(cmd))}`;
+  if (!isRoot) text += `\nGLOBAL OPTIONS:\n${flagUsages(inheritedFlags(cmd))}`;
   return `${text}\n`;
 }

@@ -32,12 +32,19 @@ export interface ClusterApplier {
   applyClusterRequest(request: InternalRaftRequest): ApplyResult | undefined;
 }
 
+/** Applies lease requests (src/lease's LeaseApplier); undefined for other kinds. Throws EtcdError. */
+export interface LeaseRequestApplier {
+  apply(request: InternalRaftRequest): { response: unknown; events: Event[]; revision: number } | undefined;
+}
+
 /** Receives the events of every applied write, in revision order (watchers subscribe here). */
 export type EventsListener = (events: Event[], revision: number) => void;
 
 export class EntryApplier {
   private latestConfState: ConfState | undefined;
   private readonly eventListeners: EventsListener[] = [];
+  /** Set by the server once its lessor exists; lease requests are ignored without one. */
+  leaseApplier: LeaseRequestApplier | undefined;
   /**
    * Invariant: appliedIndex is the last entry raft handed over (raft's applied); consistentIndex is the
    * last entry whose effects are in the backend. After a restart or snapshot install consistentIndex may
@@ -128,6 +135,11 @@ export class EntryApplier {
         const { response, done } = this.kv.compact(request.compaction);
         done.catch((error: unknown) => this.logger.error({ err: error }, 'physical compaction failed'));
         return { response, physicalDone: done };
+      }
+      const leaseOutcome = this.leaseApplier?.apply(request);
+      if (leaseOutcome !== undefined) {
+        this.publish(leaseOutcome);
+        return { response: leaseOutcome.response };
       }
       const clusterResult = this.cluster.applyClusterRequest(request);
       if (clusterResult !== undefined) return clusterResult;

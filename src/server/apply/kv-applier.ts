@@ -11,7 +11,7 @@ import {
   type CompactionRequest, type DeleteRangeRequest, type PutRequest, type RangeRequest, type RequestOp,
   type TxnRequest,
 } from '../../proto/gen/etcdserverpb.js';
-import type { Event } from '../../proto/gen/mvccpb.js';
+import { Event_EventType, type Event } from '../../proto/gen/mvccpb.js';
 import { compareToPath, isTxnReadOnly } from './compare.js';
 import { applyRange, type KvReader, type RangeOptions, type RangeResult } from './range.js';
 import { WriteView, type MvccWrite } from './write-view.js';
@@ -25,9 +25,13 @@ export interface KvStore {
   compact(revision: number): { done: Promise<void> };
 }
 
-/** Lease existence as the applier needs it (src/lease implements it; no leases until then). */
+/** Leases as the applier needs them (src/lease's Lessor implements it). */
 export interface LeaseLookup {
   exists(id: bigint): boolean;
+  /** A put with lease `id` was applied to `key`. */
+  attach?(id: bigint, key: Uint8Array): void;
+  /** `key` left lease `id` (deleted, or put with another lease or none). */
+  detach?(id: bigint, key: Uint8Array): void;
 }
 
 export interface WriteOutcome<T> { response: T; events: Event[]; revision: number }
@@ -55,6 +59,7 @@ export class KvApplier {
       throw error;
     }
     const { events } = view.end();
+    this.trackLeases(events);
     return { response, events, revision: view.revision() };
   }
 
@@ -62,6 +67,7 @@ export class KvApplier {
     const view = this.beginWrite();
     const response = this.applyDelete(view, request);
     const { events } = view.end();
+    this.trackLeases(events);
     return { response, events, revision: view.revision() };
   }
 
@@ -85,6 +91,7 @@ export class KvApplier {
     const response = newTxnResponse(request, path).response;
     this.executeTxn(view, request, path, response);
     const { events } = view.end();
+    this.trackLeases(events);
     response.header!.revision = view.revision();
     return { response, events, revision: view.revision() };
   }
@@ -94,6 +101,18 @@ export class KvApplier {
     const { done } = this.store.compact(request.revision);
     const response = CompactionResponse.create({ header: ResponseHeader.create() });
     return { response, done };
+  }
+
+  /** Moves keys between leases as the applied events say (prevKv holds the key's previous lease). */
+  private trackLeases(events: Event[]): void {
+    for (const event of events) {
+      const previous = event.prevKv?.lease ?? 0n;
+      const next = event.type === Event_EventType.PUT ? event.kv?.lease ?? 0n : 0n;
+      const key = event.kv?.key;
+      if (previous === next || key === undefined) continue;
+      if (previous !== 0n) this.leases.detach?.(previous, key);
+      if (next !== 0n) this.leases.attach?.(next, key);
+    }
   }
 
   private beginWrite(): WriteView {

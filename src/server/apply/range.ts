@@ -32,8 +32,10 @@ export function applyRange(reader: KvReader, request: RangeRequest): RangeOutcom
     request.maxModRevision !== 0 || request.minCreateRevision !== 0 || request.maxCreateRevision !== 0;
   let limit = needsAll ? 0 : request.limit;
   if (limit > 0) limit += 1;
+  // Values are needed to sort by value even when only keys are returned; they are stripped below.
+  const keysOnly = request.keysOnly && request.sortTarget !== RangeRequest_SortTarget.VALUE;
   const result = reader.range(request.key, request.rangeEnd, {
-    revision: request.revision, limit, countOnly: request.countOnly, keysOnly: request.keysOnly,
+    revision: request.revision, limit, countOnly: request.countOnly, keysOnly,
   });
   let kvs = filterByRevision(result.kvs, request);
   kvs = sortKvs(kvs, request);

@@ -44,7 +44,7 @@ function keyAndRange(args: string[], prefix: boolean, fromKey: boolean, what: 'g
   let rangeEnd: Uint8Array = new Uint8Array(0);
   if (args.length > 1) {
     if (prefix || fromKey) {
-      throw badArgs('too many arguments, only accept one argument when `--prefix` or `--from-key` is set.');
+      throw badArgs('too many arguments, only accept one argument when `--prefix` or `--from-key` is set');
     }
     rangeEnd = bytes(args[1]!);
   }

@@ -13,7 +13,7 @@ import { readAllStdin } from './stdin.js';
 /** Flags of `get` (shared with txn's get lines). */
 export const GET_FLAGS = [
   stringFlag('consistency', 'l', 'Linearizable(l) or Serializable(s)'),
-  boolFlag('count-only', 'Get only the count'),
+  { ...boolFlag('count-only', 'Get only the count'), hidden: true },
   boolFlag('from-key', 'Get keys that are greater than or equal to the given key using byte compare'),
   boolFlag('keys-only', 'Get only the keys'),
   intFlag('limit', 'Maximum number of results'),

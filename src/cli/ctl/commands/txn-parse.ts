@@ -6,7 +6,7 @@ import * as pb from '../../../proto/gen/etcdserverpb.js';
 import { CtlExit, ExitCode } from '../errors.js';
 import { parseFlags } from '../flag-parser.js';
 import type { FlagSpec } from '../flag-parser.js';
-import { GoParseError, goQuote, parseGoInt } from '../go-format.js';
+import { goQuote, parseGoInt } from '../go-format.js';
 import { buildDelete, buildPut, buildRange } from './kv-options.js';
 
 /** A txn input error: etcdctl exits with ExitInvalidInput (3). */
@@ -63,8 +63,9 @@ function scanCompare(rest: string): { key: string; op: string; val: string; n: n
 function compareInt(line: string, val: string): number {
   try {
     return Number(parseGoInt(val));
-  } catch (error) {
-    throw invalidInput(`malformed comparison: ${line} (${(error as GoParseError).message})`);
+  } catch {
+    // etcdctl 3.4 reports a non-numeric revision/version as an invalid compare request.
+    throw invalidInput(`invalid txn compare request: ${line}`);
   }
 }
 

@@ -94,7 +94,8 @@ export class SimplePrinter extends UnsupportedPrinter {
 
   override endpointHealth(hs: EndpointHealth[]): void {
     for (const h of hs) {
-      if (h.error === '') this.line(`${h.endpoint} is healthy: successfully committed proposal: took = ${h.took}`);
+      // etcdctl 3.4 writes both verdicts to stderr.
+      if (h.error === '') this.out.stderr(`${h.endpoint} is healthy: successfully committed proposal: took = ${h.took}\n`);
       else this.out.stderr(`${h.endpoint} is unhealthy: failed to commit proposal: ${h.error}\n`);
     }
   }

@@ -1,12 +1,14 @@
 // Test runner: finds *.test.ts files for the named suites and runs them with node's test runner.
-//   unit: src/**/*.test.ts      e2e: tests/e2e/**/*.test.ts     (more suites: tests/<name>/)
+//   unit: src/**/*.test.ts   e2e: tests/e2e   compat: tests/compat   cluster: tests/cluster   robustness: tests/robustness
 // TEST_FILTER=substring narrows the files; extra args after the suites are passed to node --test.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
-const suiteRoots = { unit: 'src', e2e: 'tests/e2e', compat: 'tests/compat', robustness: 'tests/robustness' };
+const suiteRoots = {
+  unit: 'src', e2e: 'tests/e2e', compat: 'tests/compat', cluster: 'tests/cluster', robustness: 'tests/robustness',
+};
 const args = process.argv.slice(2);
 const suites = args.filter((a) => a in suiteRoots);
 const passThrough = args.filter((a) => !(a in suiteRoots));

@@ -13,6 +13,9 @@ import { HealthCheckResponse, HealthCheckResponse_ServingStatus } from '../proto
 import type { EtcdServer } from '../server/etcd-server.js';
 import { clusterHandlers } from './cluster-service.js';
 import { kvHandlers } from './kv-service.js';
+import { electionHandlers } from './election-service.js';
+import { leaseHandlers } from './lease-service.js';
+import { lockHandlers } from './lock-service.js';
 import { maintenanceHandlers } from './maintenance-service.js';
 import type { LeaderProbe } from './unary.js';
 import { watchHandlers } from './watch-service.js';
@@ -40,11 +43,14 @@ export function createGrpcServer(server: EtcdServer, options: GrpcServerOptions)
   grpcServer.addService(MaintenanceService, maintenanceHandlers(server, probe));
   grpcServer.addService(ClusterService, clusterHandlers(server, probe));
   grpcServer.addService(WatchService, watchHandlers(server, probe));
+  grpcServer.addService(LeaseService, leaseHandlers(server, probe));
+  grpcServer.addService(LockService, lockHandlers(server, probe));
+  grpcServer.addService(ElectionService, electionHandlers(server, probe));
   grpcServer.addService(HealthService, {
     check: (_call: unknown, callback: grpc.sendUnaryData<HealthCheckResponse>) =>
       callback(null, HealthCheckResponse.create({ status: HealthCheckResponse_ServingStatus.SERVING })),
   });
-  for (const service of [LeaseService, AuthService, LockService, ElectionService]) {
+  for (const service of [AuthService]) {
     grpcServer.addService(service, {});
   }
   return grpcServer;

@@ -209,7 +209,9 @@ class WatchSession {
     const flags = this.flags.get(output.watchId);
     if (output.canceled) this.flags.delete(output.watchId);
     if (flags !== undefined && output.events.length > 0) flags.idle = false;
-    const events = flags?.prevKv === true ? output.events.map((e) => this.withPrevKv(e)) : output.events;
+    const events = flags?.prevKv === true
+      ? output.events.map((e) => this.withPrevKv(e))
+      : output.events.map((e) => (e.prevKv === undefined ? e : { ...e, prevKv: undefined }));
     const response = WatchResponse.create({
       header: this.server.header(output.revision), watchId: output.watchId, created: output.created,
       canceled: output.canceled, compactRevision: output.compactRevision, cancelReason: output.cancelReason, events,
@@ -224,9 +226,13 @@ class WatchSession {
     });
   }
 
-  /** A copy of `event` with prev_kv: the key at mod_revision - 1 (none for creates or if compacted). */
+  /**
+   * `event` with prev_kv: the key at mod_revision - 1 (none for creates or if compacted). Live events
+   * carry it from the write transaction already; history events are looked up.
+   */
   private withPrevKv(event: Event): Event {
     const kv = event.kv;
+    if (event.prevKv !== undefined) return event;
     if (kv === undefined || (event.type === 0 && kv.createRevision === kv.modRevision)) return event;
     let prevKv: KeyValue | undefined;
     try {

@@ -9,6 +9,16 @@ const enc = (text: string): Uint8Array => new TextEncoder().encode(text);
 const dec = (bytes: Uint8Array | undefined): string | undefined =>
   bytes === undefined ? undefined : new TextDecoder().decode(bytes);
 
+/** Polls `condition` every few ms until it holds or `timeoutMs` passes (the machine may be loaded). */
+async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  return true;
+}
+
 function tempPath(): string {
   return join(mkdtempSync(join(tmpdir(), 'tetcd-backend-')), 'db');
 }
@@ -63,11 +73,10 @@ test('batch limit and interval trigger commits; holds defer them', async () => {
   await new Promise((resolve) => setTimeout(resolve, 30));
   assert.equal(durations.length, 0);
   release();
-  await new Promise((resolve) => setTimeout(resolve, 30));
-  assert.ok(durations.length >= 1);
+  assert.ok(await waitFor(() => durations.length >= 1), 'limit commit after release');
+  const before = durations.length;
   backend.put('key', enc('late'), enc('v'));
-  await new Promise((resolve) => setTimeout(resolve, 50));
-  assert.ok(durations.length >= 2);
+  assert.ok(await waitFor(() => durations.length > before), 'interval commit');
   await backend.close();
 });
 

@@ -6,6 +6,7 @@
 import { buildServerConfig } from '../embed/config.js';
 import { startEtcd } from '../embed/etcd.js';
 import { FlagError, parseServerFlags } from '../embed/flag-parser.js';
+import { loadConfigFile } from '../embed/config-file.js';
 import { SERVER_FLAGS } from '../embed/flag-spec.js';
 import { createLogger } from '../platform/logger.js';
 import { CorruptionError } from '../base/errors.js';
@@ -18,7 +19,13 @@ export async function runServerCommand(argv: string[]): Promise<number> {
   let config;
   let warnings: string[];
   try {
-    const flags = parseServerFlags(argv, process.env);
+    let flags = parseServerFlags(argv, process.env);
+    const configFile = flags.values.get('config-file') ?? '';
+    if (configFile !== '') {
+      // As etcd: with a config file, the other flags and ETCD_* variables are ignored.
+      flags = loadConfigFile(configFile);
+      flags.warnings.push(`loaded server configuration from ${configFile}; other command line flags and environment variables are ignored`);
+    }
     warnings = flags.warnings;
     config = buildServerConfig(flags);
     for (const spec of SERVER_FLAGS) {

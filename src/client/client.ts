@@ -90,12 +90,19 @@ export class EtcdClient {
   private attempt<Req, Res>(rpc: Rpc<Req, Res>, body: Buffer, channel: Channel): Promise<Res> {
     const options: grpc.CallOptions = this.requestTimeoutMs === undefined ? {}
       : { deadline: new Date(Date.now() + this.requestTimeoutMs) };
+    const address = channel.endpoint.address;
     return new Promise<Res>((resolve, reject) => {
-      channel.client.makeUnaryRequest<Buffer, Res>(rpc.path, (b) => b, (bytes) => rpc.response.decode(bytes),
-        body, this.metadata, options, (error, response) => {
-          if (error === null && response !== undefined) resolve(response);
-          else reject(toClientError(error, rpc.path, channel.endpoint.address));
-        });
+      try {
+        channel.client.makeUnaryRequest<Buffer, Res>(rpc.path, (b) => b, (bytes) => rpc.response.decode(bytes),
+          body, this.metadata, options, (error, response) => {
+            if (error === null && response !== undefined) resolve(response);
+            else reject(toClientError(error, rpc.path, address));
+          });
+      } catch (error) {
+        // grpc-js throws synchronously only for a closed channel: the request was never sent.
+        reject(new EtcdClientError({ grpcCode: GrpcStatus.UNAVAILABLE, method: rpc.path, endpoint: address,
+          message: error instanceof Error ? error.message : String(error), cause: error }));
+      }
     });
   }
 

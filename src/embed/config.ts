@@ -3,6 +3,7 @@
  */
 import { Limits } from '../base/limits.js';
 import { LOG_LEVELS, type LogLevel } from '../platform/logger.js';
+import { parseRetention } from '../server/auto-compactor.js';
 import { FlagError, parseDurationMs, parseUrlList, type ParsedFlags } from './flag-parser.js';
 
 export interface InitialMember { name: string; peerUrls: string[] }
@@ -37,6 +38,8 @@ export interface ServerConfig {
   logLevel: LogLevel;
   unsafeNoFsync: boolean;
   warningApplyDurationMs: number;
+  autoCompactionMode: 'periodic' | 'revision';
+  autoCompactionRetention: string;
 }
 
 /** Builds and validates the config. Throws FlagError with etcd-like messages. */
@@ -87,7 +90,19 @@ export function buildServerConfig(flags: ParsedFlags): ServerConfig {
     logLevel: logLevel as LogLevel,
     unsafeNoFsync: bool('unsafe-no-fsync'),
     warningApplyDurationMs: parseDurationMs(v('experimental-warning-apply-duration'), '-experimental-warning-apply-duration'),
+    autoCompactionMode: 'periodic', autoCompactionRetention: '0',
   };
+  const mode = v('auto-compaction-mode');
+  if (mode !== 'periodic' && mode !== 'revision') {
+    throw new FlagError(`unknown auto-compaction-mode "${mode}" (must be 'periodic' or 'revision')`);
+  }
+  config.autoCompactionMode = mode;
+  config.autoCompactionRetention = v('auto-compaction-retention');
+  if (config.autoCompactionRetention !== '0') {
+    try { parseRetention(mode, config.autoCompactionRetention); } catch (error) {
+      throw new FlagError(`invalid value "${config.autoCompactionRetention}" for flag -auto-compaction-retention: ${(error as Error).message}`);
+    }
+  }
   validateConfig(config, flags);
   return config;
 }

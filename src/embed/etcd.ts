@@ -32,6 +32,7 @@ export async function startEtcd(config: ServerConfig, logger: Logger = createLog
     maxSnapshots: config.maxSnapshots, maxWals: config.maxWals, maxTxnOps: config.maxTxnOps,
     maxRequestBytes: config.maxRequestBytes, quotaBackendBytes: config.quotaBackendBytes, preVote: config.preVote,
     strictReconfigCheck: config.strictReconfigCheck,
+    autoCompactionMode: config.autoCompactionMode, autoCompactionRetention: config.autoCompactionRetention,
     advertiseClientUrls: config.advertiseClientUrls, warningApplyDurationMs: config.warningApplyDurationMs,
   }, logger, systemClock, (identity, handler) => {
     transport = new PeerTransport({

@@ -65,6 +65,26 @@ export function tombstoneRevision(g: Generations, main: number, sub: number): vo
   g.push(0, 0, 0);
 }
 
+/**
+ * Restore of a put whose KeyValue says the generation was created at `createdMain` and has reached
+ * `version`: starts a generation with those values if the key is not live (etcd's keyIndex.restore),
+ * else appends. Returns the (possibly new) history.
+ */
+export function restorePut(
+  g: Generations | undefined, revision: { main: number; sub: number; createdMain: number; version: number },
+): Generations {
+  const { main, sub, createdMain, version } = revision;
+  if (g === undefined) return [version, createdMain, 1, main, sub];
+  const live = liveGeneration(g);
+  putRevision(g, main, sub);
+  if (live === undefined) {
+    const offset = g.length - 5;
+    g[offset] = version;
+    g[offset + 1] = createdMain;
+  }
+  return g;
+}
+
 /** The live generation's { createdMain, version } or undefined when the key is deleted. */
 export function liveGeneration(g: Generations): { createdMain: number; version: number } | undefined {
   const offset = lastGenerationOffset(g);

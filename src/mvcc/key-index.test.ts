@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { KeyIndex } from './key-index.js';
+import { KeyIndex, KeyIndexBuilder } from './key-index.js';
 import { revisionKeyString } from './revision.js';
 
 const SEED = Number(process.env.SEED ?? Date.now() % 2 ** 31);
@@ -109,4 +109,30 @@ test('restorePut rebuilds generations with the stored version and create revisio
   assert.equal(index.get('k', 8), undefined);
   index.restoreTombstone('unknown', 10, 0);
   assert.equal(index.size, 1);
+});
+
+test('KeyIndexBuilder builds the same index as incremental restore', () => {
+  const builder = new KeyIndexBuilder();
+  const incremental = new KeyIndex();
+  for (let main = 2; main < 3000; main++) {
+    const key = `k${(main * 7919) % 1000}`;
+    if (main % 5 === 0 && incremental.live(key) !== undefined) {
+      builder.tombstone(key, main, 0);
+      incremental.restoreTombstone(key, main, 0);
+    } else {
+      const live = incremental.live(key);
+      const createdMain = live?.createdMain ?? main;
+      const version = (live?.version ?? 0) + 1;
+      builder.put(key, main, 0, createdMain, version);
+      incremental.restorePut(key, main, 0, createdMain, version);
+    }
+  }
+  const built = builder.build();
+  assert.equal(built.size, incremental.size);
+  const all = { start: '', end: undefined, single: false };
+  for (const atRev of [1, 500, 1777, 2999]) {
+    assert.deepEqual(built.range(all, atRev, 0), incremental.range(all, atRev, 0));
+  }
+  built.put('k1', 5000, 0);
+  assert.deepEqual(built.get('k1', 5000), { main: 5000, sub: 0 });
 });

@@ -1,7 +1,7 @@
 import { assert } from '../base/assert.js';
 import {
-  compactGenerations, findAt, keepGenerations, liveGeneration, newGenerations, putRevision, tombstoneRevision,
-  type Generations,
+  compactGenerations, findAt, keepGenerations, liveGeneration, newGenerations, putRevision, restorePut,
+  tombstoneRevision, type Generations,
 } from './generations.js';
 import { revisionKeyString } from './revision.js';
 import { SortedStringMap } from './sorted-map.js';
@@ -30,7 +30,7 @@ export interface IndexRange {
  * Not persisted; rebuilt from the `key` bucket at open.
  */
 export class KeyIndex {
-  private readonly map = new SortedStringMap<Generations>();
+  constructor(private readonly map = new SortedStringMap<Generations>()) {}
 
   /** Number of keys with any history (live or with retained history). */
   get size(): number {
@@ -57,17 +57,8 @@ export class KeyIndex {
    */
   restorePut(key: string, main: number, sub: number, createdMain: number, version: number): void {
     const g = this.map.get(key);
-    if (g === undefined) {
-      this.map.set(key, [version, createdMain, 1, main, sub]);
-      return;
-    }
-    const live = liveGeneration(g);
-    putRevision(g, main, sub);
-    if (live === undefined) {
-      const offset = g.length - 5;
-      g[offset] = version;
-      g[offset + 1] = createdMain;
-    }
+    const next = restorePut(g, { main, sub, createdMain, version });
+    if (g === undefined) this.map.set(key, next);
   }
 
   /** Used by restore: a tombstone; ignored when the key is unknown or already deleted. */
@@ -140,5 +131,35 @@ export class KeyIndex {
   /** Visits every key's history in key order (read-only; used by tests and lease restore). */
   forEach(visit: (key: string, g: Readonly<Generations>) => void): void {
     this.map.forEachInRange('', undefined, (key, g) => visit(key, g));
+  }
+}
+
+/**
+ * Builds a KeyIndex from revisions in increasing order (restore): histories collect in a hash map,
+ * then keys are sorted once and loaded in bulk, which is several times faster than ordered inserts
+ * of keys arriving in random order.
+ */
+export class KeyIndexBuilder {
+  private readonly histories = new Map<string, Generations>();
+
+  /** A put (see KeyIndex.restorePut). */
+  put(key: string, main: number, sub: number, createdMain: number, version: number): void {
+    const g = this.histories.get(key);
+    const next = restorePut(g, { main, sub, createdMain, version });
+    if (g === undefined) this.histories.set(key, next);
+  }
+
+  /** A tombstone; ignored when the key is unknown or already deleted. */
+  tombstone(key: string, main: number, sub: number): void {
+    const g = this.histories.get(key);
+    if (g !== undefined && liveGeneration(g) !== undefined) tombstoneRevision(g, main, sub);
+  }
+
+  /** The finished index. The builder must not be used afterwards. */
+  build(): KeyIndex {
+    const keys = [...this.histories.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const values = keys.map((key) => this.histories.get(key)!);
+    this.histories.clear();
+    return new KeyIndex(SortedStringMap.fromSorted(keys, values));
   }
 }

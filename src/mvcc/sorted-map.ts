@@ -2,6 +2,8 @@ import { assert } from '../base/assert.js';
 
 /** Entries per chunk before it splits in two: a few hundred keeps splices cheap and chunks few. */
 export const CHUNK_ENTRIES_MAX = 512;
+/** Fill of chunks built in bulk: leaves room for inserts before the first splits. */
+const BULK_CHUNK_ENTRIES = (CHUNK_ENTRIES_MAX * 3) / 4;
 
 interface Chunk<V> {
   keys: string[];
@@ -17,6 +19,26 @@ interface Chunk<V> {
 export class SortedStringMap<V> {
   private chunks: Chunk<V>[] = [{ keys: [], values: [] }];
   private count = 0;
+
+  /**
+   * Builds a map from keys in strictly increasing order (O(n); used by restore). Throws
+   * AssertionError if the keys are not strictly increasing or the arrays differ in length.
+   */
+  static fromSorted<V>(keys: readonly string[], values: readonly V[]): SortedStringMap<V> {
+    assert(keys.length === values.length, 'fromSorted: keys and values differ in length');
+    const map = new SortedStringMap<V>();
+    if (keys.length === 0) return map;
+    const perChunk = BULK_CHUNK_ENTRIES;
+    map.chunks = [];
+    for (let start = 0; start < keys.length; start += perChunk) {
+      const chunkKeys = keys.slice(start, start + perChunk);
+      for (let i = 1; i < chunkKeys.length; i++) assert(chunkKeys[i - 1]! < chunkKeys[i]!, 'fromSorted: keys out of order');
+      if (start > 0) assert(keys[start - 1]! < chunkKeys[0]!, 'fromSorted: keys out of order');
+      map.chunks.push({ keys: chunkKeys, values: values.slice(start, start + perChunk) });
+    }
+    map.count = keys.length;
+    return map;
+  }
 
   get size(): number {
     return this.count;

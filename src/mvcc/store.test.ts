@@ -126,7 +126,8 @@ test('backend auto-commits wait for an open write txn (writes + consistent index
   assert.equal(commits.length, 0, 'no commit while the txn is open');
   store.setConsistentIndex(9);
   txn.end();
-  await new Promise((resolve) => setTimeout(resolve, 50));
+  const deadline = Date.now() + 10_000;
+  while (commits.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
   assert.ok(commits.length >= 1);
   await closeStore(opened);
 });

@@ -38,7 +38,7 @@ export interface KeyValueHash {
  * backend.
  */
 export class MvccStore {
-  private readonly index = new KeyIndex();
+  private index = new KeyIndex();
   private revision = 1;
   private compacted = -1;
   private appliedIndex = 0;
@@ -64,7 +64,8 @@ export class MvccStore {
     const finished = readCompactMark(this.backend, META_FINISHED_COMPACT);
     const scheduled = readCompactMark(this.backend, META_SCHEDULED_COMPACT);
     if (finished !== undefined) this.compacted = finished;
-    const restored = restoreIndex(this.backend, this.index);
+    const restored = restoreIndex(this.backend);
+    this.index = restored.index;
     this.restoredLeases = restored.leases;
     this.revision = Math.max(1, restored.newestRevision, this.compacted, scheduled ?? 0);
     this.appliedIndex = readUint64(this.backend, META_CONSISTENT_INDEX);

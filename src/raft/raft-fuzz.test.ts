@@ -30,7 +30,7 @@ interface SimNode {
 const NODE_ID_MAX = 7;
 
 const STEPS = 3000;
-const RUNS = Number(process.env.FUZZ_RUNS ?? '30');
+const RUNS = Number(process.env.FUZZ_RUNS ?? '8');
 
 class Cluster {
   readonly nodes: SimNode[] = [];
@@ -50,7 +50,8 @@ class Cluster {
       const member = i <= count;
       if (member) storage.applySnapshot({ data: new Uint8Array(0), metadata: { index: 1, term: 1, confState } });
       const history = [{ index: member ? 1 : 0, confState: member ? confState : emptyConfState() }];
-      this.nodes.push({ id, storage, node: this.newNode(id, storage, 0), applied: member ? 1 : 0, up: true, confHistory: history });
+      const node = this.newNode(id, storage, 0);
+      this.nodes.push({ id, storage, node, applied: member ? 1 : 0, up: true, confHistory: history });
     }
   }
 
@@ -163,7 +164,8 @@ class Cluster {
       changes.push({ type: ConfChangeType.RemoveNode, nodeId: voter });
     } else if (outsider !== undefined && voter !== undefined) {
       // Replace a voter (joint consensus): add one, remove another.
-      changes.push({ type: ConfChangeType.AddNode, nodeId: outsider }, { type: ConfChangeType.RemoveNode, nodeId: voter });
+      changes.push({ type: ConfChangeType.AddNode, nodeId: outsider });
+      changes.push({ type: ConfChangeType.RemoveNode, nodeId: voter });
     }
     if (changes.length === 0) return;
     const transition = changes.length > 1 && this.rng.float() < 0.5

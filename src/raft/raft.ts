@@ -136,9 +136,12 @@ export class Raft {
     return stepRaft(this, message);
   }
 
-  /** Queues a message, filling in from and term. @throws AssertionError on a malformed term. */
+  /**
+   * Queues a message, filling in `from` (unless set: forwarded transfer requests keep the transferee)
+   * and `term`. @throws AssertionError on a malformed term.
+   */
   send(message: Message): void {
-    message.from = this.id;
+    if (message.from === NONE) message.from = this.id;
     const t = message.type;
     const isVoteType = t === MessageType.Vote || t === MessageType.VoteResp ||
       t === MessageType.PreVote || t === MessageType.PreVoteResp;

@@ -13,12 +13,16 @@ const enc = (text: string): Uint8Array => new TextEncoder().encode(text);
 
 function bootstrapped(voters: bigint[], index = 1): MemoryStorage {
   const storage = new MemoryStorage();
-  storage.applySnapshot({ data: new Uint8Array(0), metadata: { index, term: 1, confState: { ...emptyConfState(), voters } } });
+  const confState = { ...emptyConfState(), voters };
+  storage.applySnapshot({ data: new Uint8Array(0), metadata: { index, term: 1, confState } });
   return storage;
 }
 
 function config(id: bigint, storage: MemoryStorage, extra: Partial<Config> = {}): Config {
-  return { id, electionTick: 10, heartbeatTick: 1, storage, random: new SeededRandom(Number(id)), maxInflightMsgs: 16, ...extra };
+  return {
+    id, electionTick: 10, heartbeatTick: 1, storage, random: new SeededRandom(Number(id)), maxInflightMsgs: 16,
+    ...extra,
+  };
 }
 
 /** Persists and acknowledges one Ready the way the server does. */

@@ -17,8 +17,7 @@ export function stepFollower(r: Raft, m: Message): ProposalError | null {
         r.logger.info(`${r.id} not forwarding to leader ${r.lead} at term ${r.term}; dropping proposal`);
         return 'proposal-dropped';
       }
-      m.to = r.lead;
-      r.send(m);
+      forwardToLeader(r, m);
       return null;
     case MessageType.App:
       r.electionElapsed = 0;
@@ -48,8 +47,7 @@ function stepFollowerOther(r: Raft, m: Message): void {
         r.logger.info(`${r.id} no leader at term ${r.term}; dropping leader transfer msg`);
         return;
       }
-      m.to = r.lead;
-      r.send(m);
+      forwardToLeader(r, m);
       return;
     case MessageType.ForgetLeader:
       // With lease reads a follower must not forget (the leader may still hold its lease).
@@ -70,8 +68,7 @@ function stepFollowerOther(r: Raft, m: Message): void {
         r.logger.info(`${r.id} no leader at term ${r.term}; dropping index reading msg`);
         return;
       }
-      m.to = r.lead;
-      r.send(m);
+      forwardToLeader(r, m);
       return;
     case MessageType.ReadIndexResp:
       r.readStates.push({ index: m.index, requestCtx: m.context });
@@ -79,6 +76,11 @@ function stepFollowerOther(r: Raft, m: Message): void {
     default:
       return;
   }
+}
+
+/** Forwards a copy of `m` to the leader (term cleared: it may already have been forwarded once). */
+function forwardToLeader(r: Raft, m: Message): void {
+  r.send({ ...m, to: r.lead, term: 0 });
 }
 
 export function stepCandidate(r: Raft, m: Message): ProposalError | null {

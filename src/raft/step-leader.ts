@@ -54,7 +54,10 @@ export function stepLeader(r: Raft, m: Message): ProposalError | null {
 }
 
 function checkQuorum(r: Raft): void {
-  if (!r.tracker.quorumActive(r.id)) {
+  // A leader removed from the configuration keeps leading until it has handed off: it cannot be
+  // re-elected, so stepping down could leave the survivors unable to learn that the removal committed.
+  // It serves no proposals and no reads meanwhile.
+  if (!r.removedFromConfig() && !r.tracker.quorumActive(r.id)) {
     r.logger.warn(`${r.id} stepped down to follower since quorum is not active`);
     r.becomeFollower(r.term, NONE);
   }
@@ -116,6 +119,10 @@ function validateConfChange(r: Raft, cc: ConfChangeV2): string {
 }
 
 function readIndex(r: Raft, m: Message): void {
+  if (r.removedFromConfig()) {
+    r.logger.debug(`${r.id} is no longer a voter; dropping read index request`);
+    return;
+  }
   if (r.tracker.isSingleton()) {
     answerReadIndex(r, m, r.raftLog.committed);
     return;

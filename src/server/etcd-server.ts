@@ -8,13 +8,13 @@ import { join } from 'node:path';
 import { rm } from 'node:fs/promises';
 import { assert } from '../base/assert.js';
 import type { Clock } from '../base/clock.js';
-import { etcdError } from '../base/errors.js';
+import { etcdError, isEtcdError } from '../base/errors.js';
 import { formatIdHex } from '../base/ids.js';
 import { SeededRandom } from '../base/random.js';
 import { Backend } from '../backend/backend.js';
 import {
-  InternalRaftRequest, MemberAttributes, ClusterMemberAttrSetRequest, ResponseHeader,
-  type CompactionRequest, type CompactionResponse, type DeleteRangeRequest, type DeleteRangeResponse,
+  CompactionRequest, InternalRaftRequest, MemberAttributes, ClusterMemberAttrSetRequest, ResponseHeader,
+  type CompactionResponse, type DeleteRangeRequest, type DeleteRangeResponse,
   type PutRequest, type PutResponse, type RangeRequest, type RangeResponse, type TxnRequest, type TxnResponse,
   type LeaseGrantRequest, type LeaseGrantResponse, type LeaseLeasesResponse, type LeaseRevokeResponse,
   type LeaseTimeToLiveRequest, type LeaseTimeToLiveResponse,
@@ -31,6 +31,7 @@ import { KvApplier } from './apply/kv-applier.js';
 import { isTxnReadOnly } from './apply/compare.js';
 import { EntryApplier, type ApplyResult, type EventsListener } from './apply/entry-applier.js';
 import { bootstrap, memberPaths, type Bootstrapped, type MemberInfo } from './bootstrap.js';
+import { AutoCompactor, parseRetention } from './auto-compactor.js';
 import { IdGenerator } from './id-generator.js';
 import { LinearizableReads } from './linearizable-reads.js';
 import { ClusterManager } from './membership/cluster-manager.js';
@@ -73,6 +74,8 @@ export class EtcdServer implements TransportHandler {
   private published = false;
   private publishTimer: NodeJS.Timeout | undefined;
   private outgoingSnapshots = 0;
+  private readonly autoCompactor: AutoCompactor | undefined;
+  private autoCompactTimer: NodeJS.Timeout | undefined;
   private readonly stopHandlers: Array<(error?: unknown) => void> = [];
   /** Requests time out after etcd's ReqTimeout: 5 s + 2 x election timeout. */
   readonly requestTimeoutMs: number;
@@ -133,6 +136,7 @@ export class EtcdServer implements TransportHandler {
       Math.max(2 * options.heartbeatIntervalMs, 200));
     this.reads.onApplied(applied);
     this.driver.beforeReady = () => this.reads.startRound();
+    this.autoCompactor = this.createAutoCompactor();
   }
 
   /** Opens storage (new member or restart), replays the WAL and starts the Ready loop and peers. */
@@ -402,6 +406,24 @@ export class EtcdServer implements TransportHandler {
     });
   }
 
+  private createAutoCompactor(): AutoCompactor | undefined {
+    const { autoCompactionMode: mode, autoCompactionRetention: text } = this.options;
+    if (text === '0' || text === '') return undefined;
+    const compactor = new AutoCompactor(mode, parseRetention(mode, text), {
+      currentRevision: () => this.store.currentRevision(),
+      compactRevision: () => this.store.compactRevision(),
+      compact: async (revision) => {
+        await this.compact(CompactionRequest.create({ revision }));
+        this.logger.info({ 'compact-revision': revision, mode, retention: text }, 'completed auto compaction');
+      },
+    }, this.clock, (error) => {
+      if (!isEtcdError(error, 'ERR_COMPACTED')) this.logger.warn({ error: String(error) }, 'auto compaction failed');
+    });
+    this.autoCompactTimer = setInterval(() => compactor.tick(), compactor.tickIntervalMs());
+    this.autoCompactTimer.unref();
+    return compactor;
+  }
+
   private async proposeConfChange(change: ConfChangeV2, requestId: bigint): Promise<void> {
     if (this.stopping) throw etcdError('ERR_STOPPED');
     const pending = this.wait.register(requestId);
@@ -485,6 +507,7 @@ export class EtcdServer implements TransportHandler {
   private onSoftState(state: SoftState): void {
     const previous = this.softState;
     this.softState = state;
+    this.autoCompactor?.setActive(state.raftState === StateType.Leader);
     this.leases.setLeader(state.raftState === StateType.Leader);
     if (state.lead !== previous.lead) {
       if (state.lead === 0n) this.logger.warn({ 'local-member-id': this.memberIdHex() }, 'raft lost leader');
@@ -503,6 +526,7 @@ export class EtcdServer implements TransportHandler {
     if (this.stopping) return;
     this.stopping = true;
     if (this.publishTimer !== undefined) clearTimeout(this.publishTimer);
+    if (this.autoCompactTimer !== undefined) clearInterval(this.autoCompactTimer);
     this.leases.stop();
     await this.driver.stop();
     await this.transport.stop().catch(() => undefined);

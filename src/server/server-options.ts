@@ -12,6 +12,9 @@ export interface ServerOptions extends BootstrapConfig {
   quotaBackendBytes: number;
   preVote: boolean;
   strictReconfigCheck: boolean;
+  /** --auto-compaction-mode and --auto-compaction-retention as given ('0' disables). */
+  autoCompactionMode: 'periodic' | 'revision';
+  autoCompactionRetention: string;
   advertiseClientUrls: string[];
   warningApplyDurationMs: number;
 }

@@ -77,6 +77,11 @@ export interface SimOptions {
   // Raft configuration.
   maxSizePerMsgBytes: number;
   maxInflightMsgs: number;
+  /** Bytes of committed entries per Ready (0 = unlimited): applies in several pieces when small. */
+  maxCommittedSizePerReadyBytes: number;
+  /** Bytes of uncommitted entries a leader accepts before dropping proposals (0 = unlimited). */
+  maxUncommittedEntriesSizeBytes: number;
+  disableProposalForwarding: boolean;
   preVote: boolean;
   checkQuorum: boolean;
   /** Canary: enable the Figure-8 bug in raft so the checkers must catch it. */
@@ -183,6 +188,9 @@ export function deriveOptions(seed: number, profile: SimProfile, overrides: Part
     compactKeepEntries: pick(random, [0, 0, 2, 10]),
     maxSizePerMsgBytes: pick(random, [1, 64, 1024, 1024 * 1024]),
     maxInflightMsgs: pick(random, [1, 4, 256]),
+    maxCommittedSizePerReadyBytes: pick(random, [0, 0, 1, 256]),
+    maxUncommittedEntriesSizeBytes: pick(random, [0, 0, 0, 512]),
+    disableProposalForwarding: random.float() < 0.2,
     preVote: random.float() < 0.8,
     checkQuorum: random.float() < 0.8,
     unsafeCommitPreviousTermByCounting: false,
@@ -206,7 +214,9 @@ export function describeOptions(o: SimOptions): string {
     `clients=${o.clientCount} keys=${o.keyCount} propose=${r(o.proposalRate)} read=${r(o.readRatio)}`,
     `cas=${r(o.casRatio)} timeout=${o.clientTimeoutTicks} confChange=${r(o.confChangeRate)}`,
     `transfer=${r(o.transferRate)} snapshotEvery=${o.snapshotEntries} keep=${o.compactKeepEntries}`,
-    `maxMsg=${o.maxSizePerMsgBytes} inflight=${o.maxInflightMsgs} preVote=${o.preVote} checkQuorum=${o.checkQuorum}`,
+    `maxMsg=${o.maxSizePerMsgBytes} inflight=${o.maxInflightMsgs} maxCommittedPerReady=${o.maxCommittedSizePerReadyBytes}`,
+    `maxUncommitted=${o.maxUncommittedEntriesSizeBytes} noForwarding=${o.disableProposalForwarding}`,
+    `preVote=${o.preVote} checkQuorum=${o.checkQuorum}`,
     `figure8Script=${o.figure8Script} unsafeFigure8=${o.unsafeCommitPreviousTermByCounting}`,
   ].join(' ');
 }

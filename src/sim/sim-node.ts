@@ -18,7 +18,8 @@ import { RawNode } from '../raft/raw-node.js';
 import { EntryType, StateType } from '../raft/types.js';
 import type { ConfChangeV2, ConfState, Entry, HardState, Message, Ready, Snapshot } from '../raft/types.js';
 import type { ClientOp, ClientSink } from './client-ops.js';
-import { opKey, readContext } from './client-ops.js';
+import { readContext } from './client-ops.js';
+import { ClientRequests } from './client-requests.js';
 import type { DiskImage } from './disk.js';
 import { SimDisk } from './disk.js';
 import type { TraceDigest } from './hash.js';
@@ -46,8 +47,6 @@ interface InFlightReady {
   fsyncDoneTick: number;
   held: Message[];
 }
-
-const decoder = new TextDecoder();
 
 /** True if `id` is in any part of `cs`. */
 export function isMember(cs: ConfState, id: bigint): boolean {
@@ -85,13 +84,12 @@ export class SimNode {
   private snapshotDue = false;
   /** Commit index when this node last became leader. */
   private electedCommit = 0;
-  private readonly pendingWrites = new Map<string, ClientOp>();
-  private readonly pendingReads = new Map<string, ClientOp>();
-  private readsAwaitingApply: { index: number; op: ClientOp }[] = [];
+  private readonly requests: ClientRequests;
 
   constructor(readonly id: bigint, readonly disk: SimDisk, private readonly env: NodeEnv, tickRate: number) {
     this.idNumber = Number(id);
     this.tickRate = tickRate;
+    this.requests = new ClientRequests(env.clients);
   }
 
   /** Starts (or restarts) the node from its disk's durable image. */
@@ -106,8 +104,10 @@ export class SimNode {
       id: this.id, electionTick: o.electionTick, heartbeatTick: o.heartbeatTick, storage: this.storage,
       random: new SeededRandom((BigInt(o.seed) << 20n) ^ (this.id << 8n) ^ BigInt(this.incarnation)),
       applied: this.kv.appliedIndex, maxSizePerMsg: o.maxSizePerMsgBytes, maxInflightMsgs: o.maxInflightMsgs,
+      maxCommittedSizePerReady: o.maxCommittedSizePerReadyBytes,
+      maxUncommittedEntriesSize: o.maxUncommittedEntriesSizeBytes,
       checkQuorum: o.checkQuorum, preVote: o.preVote, readOnlyOption: ReadOnlyOption.Safe,
-      disableProposalForwarding: false,
+      disableProposalForwarding: o.disableProposalForwarding,
       unsafeCommitPreviousTermByCounting: o.unsafeCommitPreviousTermByCounting,
     });
     this.alive = true;
@@ -144,9 +144,7 @@ export class SimNode {
     this.alive = false;
     this.raw = undefined;
     this.inFlight = undefined;
-    this.pendingWrites.clear();
-    this.pendingReads.clear();
-    this.readsAwaitingApply = [];
+    this.requests.clear();
     this.env.digest.add(2, this.idNumber, this.incarnation);
   }
 
@@ -193,22 +191,20 @@ export class SimNode {
       ? { kind: 'put' as const, client: op.client, op: op.opId, key: op.key, value: input.value }
       : { kind: 'cas' as const, client: op.client, op: op.opId, key: op.key, expected: input.expected, value: input.value };
     if (this.node().propose(encodeCommand(command)) !== null) return false;
-    this.pendingWrites.set(opKey(op.client, op.opId), op);
+    this.requests.addWrite(op);
     return true;
   }
 
   /** Submits a linearizable read (ReadIndex). */
   submitRead(op: ClientOp): void {
     assert(op.input.kind === 'get', 'writes go through submitWrite');
-    this.pendingReads.set(opKey(op.client, op.opId), op);
+    this.requests.addRead(op);
     this.node().readIndex(readContext(op));
   }
 
   /** Forgets an outstanding request the client gave up on. */
   forget(op: ClientOp): void {
-    this.pendingWrites.delete(opKey(op.client, op.opId));
-    this.pendingReads.delete(opKey(op.client, op.opId));
-    this.readsAwaitingApply = this.readsAwaitingApply.filter((read) => read.op !== op);
+    this.requests.forget(op);
   }
 
   /** Finishes an outstanding Ready whose fsync is done, then drains new Readies. */
@@ -317,8 +313,8 @@ export class SimNode {
     }
     for (const m of flight.held) this.env.send(m);
     for (const entry of ready.committedEntries) this.applyEntry(entry);
-    for (const rs of ready.readStates) this.onReadState(rs.index, decoder.decode(rs.requestCtx));
-    this.serveReads();
+    for (const rs of ready.readStates) this.requests.readState(rs.index, rs.requestCtx);
+    this.requests.serveReads(this.kv);
     this.inFlight = undefined;
     this.node().advance();
     this.maybeSnapshot();
@@ -343,28 +339,9 @@ export class SimNode {
     if (entry.data.length === 0) return;
     const command = decodeCommand(entry.data);
     const result = this.kv.execute(command);
-    const key = opKey(command.client, command.op);
-    const op = this.pendingWrites.get(key);
-    if (op === undefined || result.duplicate) return;
-    this.pendingWrites.delete(key);
-    this.env.clients.complete(op, command.kind === 'put' ? { kind: 'put' } : { kind: 'cas', ok: result.ok });
-  }
-
-  private onReadState(index: number, context: string): void {
-    const op = this.pendingReads.get(context);
-    if (op === undefined) return;
-    this.pendingReads.delete(context);
-    this.readsAwaitingApply.push({ index, op });
-  }
-
-  private serveReads(): void {
-    if (this.readsAwaitingApply.length === 0) return;
-    const waiting: { index: number; op: ClientOp }[] = [];
-    for (const read of this.readsAwaitingApply) {
-      if (read.index > this.kv.appliedIndex) waiting.push(read);
-      else this.env.clients.complete(read.op, { kind: 'get', value: this.kv.get(read.op.key) });
-    }
-    this.readsAwaitingApply = waiting;
+    if (result.duplicate) return;
+    this.requests.writeApplied(command.client, command.op,
+      command.kind === 'put' ? { kind: 'put' } : { kind: 'cas', ok: result.ok });
   }
 
   private maybeSnapshot(): void {

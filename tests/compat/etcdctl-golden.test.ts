@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { normalise, runTool, tetcdctlCommand } from './golden-support.js';
 import type { Side } from './golden-support.js';
 import { GOLDEN_CASES } from './golden-cases.js';
+import { canonicalProtobuf } from './golden-protobuf.js';
 import type { GoldenCase } from './golden-cases.js';
 
 let sides: [Side, Side] | undefined;
@@ -41,7 +42,8 @@ async function runCase(c: GoldenCase, side: Side): Promise<{ out: string; err: s
   const endpoint = side.server.endpoint;
   const result = await runTool(side.command, args, endpoint,
     { ...(c.stdin !== undefined ? { stdin: c.stdin } : {}), withEndpointEnv: c.noEndpointEnv !== true });
-  const raw = result.stdout.toString('latin1');
+  const raw = c.protobuf !== undefined && result.exitCode === 0
+    ? canonicalProtobuf(c.protobuf, result.stdout, side) : result.stdout.toString('latin1');
   if (c.name.startsWith('lease grant')) await learnLeases(side);
   const options = { ttl: c.ttl === true, collapseTables: collapse() };
   return { out: normalise(raw, side, options), err: normalise(result.stderr, side, options), code: result.exitCode };

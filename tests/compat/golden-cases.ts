@@ -2,6 +2,7 @@
  * The command lines the golden test runs, in order (each side replays the same sequence against its
  * own fresh etcd, so state-changing commands keep both servers identical).
  */
+import type { ProtobufKind } from './golden-protobuf.js';
 import type { Side } from './golden-support.js';
 
 export interface GoldenCase {
@@ -12,6 +13,8 @@ export interface GoldenCase {
   noEndpointEnv?: boolean;
   /** Normalise remaining TTLs (timing dependent). */
   ttl?: boolean;
+  /** stdout is `-w protobuf` output of this message kind (compared structurally). */
+  protobuf?: ProtobufKind;
 }
 
 const c = (args: readonly string[], extra: Partial<GoldenCase> = {}): GoldenCase =>
@@ -26,7 +29,7 @@ const KV_CASES: GoldenCase[] = [
   c(['put', 'foo', 'baz', '--prev-kv']),
   c(['put', 'foo', 'q', '--prev-kv', '-w', 'json']),
   c(['put', 'foo', 'r', '--prev-kv', '-w', 'fields']),
-  c(['put', 'foo', 's', '-w', 'protobuf']),
+  c(['put', 'foo', 's', '-w', 'protobuf'], { protobuf: 'put' }),
   c(['put', 'quoted', 'h\u00e9llo\t"q"\\ <&>']),
   c(['put', 'quoted', 'x', '--prev-kv', '-w', 'fields']),
   c(['put', 'k3'], { stdin: 'from stdin\n' }),
@@ -39,7 +42,7 @@ const KV_CASES: GoldenCase[] = [
   c(['get', 'foo']),
   c(['get', 'foo', '-w', 'json']),
   c(['get', 'foo', '-w', 'fields']),
-  c(['get', 'foo', '-w', 'protobuf']),
+  c(['get', 'foo', '-w', 'protobuf'], { protobuf: 'range' }),
   c(['get', 'foo', '-w', 'table']),
   c(['get', 'foo', '-w', 'xml']),
   c(['get', '--prefix', 'f']),
@@ -76,7 +79,7 @@ const KV_CASES: GoldenCase[] = [
   c(['del', '--prefix', 'k', '-w', 'json', '--prev-kv']),
   c(['del', 'a', '-w', 'fields', '--prev-kv']),
   c(['put', 'a', '1']),
-  c(['del', 'a', '-w', 'protobuf']),
+  c(['del', 'a', '-w', 'protobuf'], { protobuf: 'del' }),
   c(['del']),
   c(['del', 'a', 'b', 'c']),
   c(['del', '--from-key', 'zzz']),
@@ -93,7 +96,7 @@ const TXN_CASES: GoldenCase[] = [
   c(['txn', '-w', 'fields'], { stdin: TXN_1 }),
   c(['txn'], { stdin: TXN_2 }),
   c(['txn', '-w', 'json'], { stdin: TXN_2 }),
-  c(['txn', '-w', 'protobuf'], { stdin: TXN_2 }),
+  c(['txn', '-w', 'protobuf'], { stdin: TXN_2, protobuf: 'txn' }),
   c(['txn', '-w', 'table'], { stdin: TXN_2 }),
   c(['txn'], { stdin: TXN_3 }),
   c(['txn', '-i'], { stdin: TXN_1 }),
@@ -142,7 +145,7 @@ const MAINTENANCE_CASES: GoldenCase[] = [
   c(['member', 'list', '-w', 'json', '--hex']),
   c(['member', 'list', '-w', 'table']),
   c(['member', 'list', '-w', 'fields']),
-  c(['member', 'list', '-w', 'protobuf']),
+  c(['member', 'list', '-w', 'protobuf'], { protobuf: 'members' }),
   c(['alarm', 'list']),
   c(['alarm', 'list', '-w', 'json']),
   c(['alarm', 'list', 'x']),
@@ -157,7 +160,7 @@ const LEASE_CASES: GoldenCase[] = [
   c(['lease', 'grant', '1000']),
   c(['lease', 'grant', '1000', '-w', 'json']),
   c(['lease', 'grant', '1000', '-w', 'fields']),
-  c(['lease', 'grant', '1000', '-w', 'protobuf']),
+  c(['lease', 'grant', '1000', '-w', 'protobuf'], { protobuf: 'header' }),
   c(['lease', 'grant']),
   c(['lease', 'grant', 'abc']),
   c(['lease', 'list']),

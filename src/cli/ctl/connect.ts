@@ -120,3 +120,8 @@ export function commandFailed(error: unknown): CtlExit {
   if (error instanceof CtlExit) return error;
   return new CtlExit(ExitCode.ERROR, errorText(error));
 }
+
+/** withClient, with any failure turned into etcdctl's `Error: <text>` exit (code 1). */
+export function send<T>(globals: GlobalOptions, body: (client: EtcdClient) => Promise<T>): Promise<T> {
+  return withClient(globals, body).catch((e: unknown) => { throw commandFailed(e); });
+}

@@ -103,7 +103,8 @@ function setChecked(values: FlagValues, spec: FlagSpec, text: string): void {
  * Parses `args` against `specs`; returns positional arguments and the values.
  * Throws FlagError with pflag's message on unknown flags, missing or invalid values.
  */
-export function parseFlags(args: readonly string[], specs: readonly FlagSpec[]): { positional: string[]; values: FlagValues } {
+export function parseFlags(args: readonly string[], specs: readonly FlagSpec[]):
+  { positional: string[]; values: FlagValues } {
   const byName = new Map(specs.map((s) => [s.name, s]));
   const byShort = new Map(specs.filter((s) => s.short !== undefined).map((s) => [s.short!, s]));
   const values = new FlagValues(byName);

@@ -18,7 +18,7 @@ function isPrintableRune(cp: number): boolean {
   if (cp >= 0x80 && cp < 0xa0) return false;
   if (cp === 0xad) return false;
   // Treat surrogates, private use and unassigned (approximated via \p{C}) as non-printable.
-  return !/[\p{C}\p{Zl}\p{Zp}]/u.test(String.fromCodePoint(cp)) || cp === 0x20;
+  return cp === 0x20 || !/[\p{C}\p{Z}]/u.test(String.fromCodePoint(cp));
 }
 
 /** Go's strconv.Quote of a byte string (invalid UTF-8 bytes become \xNN). Throws nothing. */

@@ -37,7 +37,8 @@ function flagLeft(flag: FlagSpec): string {
 
 /** The OPTIONS block lines for `flags`, sorted by name as pflag's VisitAll does. */
 export function flagUsages(flags: readonly FlagSpec[]): string {
-  const sorted = flags.filter((f) => f.hidden !== true).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const sorted = flags.filter((f) => f.hidden !== true)
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   return alignColumns(sorted.map((f) => [flagLeft(f), f.usage] as const));
 }
 

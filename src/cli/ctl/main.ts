@@ -46,7 +46,7 @@ function stripFlags(args: readonly string[], flags: readonly FlagSpec[]): string
 /** cobra's Find: walks subcommand names, removing each from the argument list. */
 function findCommand(root: CtlCommand, argv: readonly string[]): { cmd: CtlCommand; args: string[] } {
   let cmd = root;
-  let args = [...argv];
+  const args = [...argv];
   for (;;) {
     const words = stripFlags(args, allFlags(cmd));
     const next = words[0] === undefined ? undefined : cmd.children?.find((c) => c.name === words[0]);

@@ -43,7 +43,8 @@ const PROCESS_OUTPUT: UtlOutput = {
   stderr: (text) => { process.stderr.write(text); },
 };
 
-async function dispatch(io: UtlOutput, words: string[], dataDir: string, walDirFlag: string, bucket: string): Promise<number> {
+async function dispatch(io: UtlOutput, words: string[], dataDir: string, walDirFlag: string,
+  bucket: string): Promise<number> {
   const out = io.stdout;
   const command = words.join(' ');
   if (command === 'version') {

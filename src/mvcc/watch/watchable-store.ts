@@ -117,6 +117,12 @@ export class WatchableStore {
     if (revision !== this.lastRevision + 1) this.unsyncAll();
     this.lastRevision = revision;
     if (this.synced.size === 0) return;
+    if (events.length === 1) {
+      // Common case: one event, shared by every matching watcher without per-watcher grouping.
+      const kv = events[0]!.kv;
+      if (kv !== undefined) this.synced.forEachMatching(keyString(kv.key), (w) => this.deliverLive(w, events, revision));
+      return;
+    }
     const perWatcher = new Map<Watcher, Event[]>();
     for (const event of events) {
       const kv = event.kv;
@@ -127,16 +133,18 @@ export class WatchableStore {
         else list.push(event);
       });
     }
-    for (const [watcher, matched] of perWatcher) {
-      if (watcher.minRevision > revision) continue;
-      if (watcher.deliver(matched, revision)) {
-        watcher.minRevision = revision + 1;
-      } else {
-        this.counters.slowWatcherMoves++;
-        watcher.minRevision = revision;
-        this.moveToUnsynced(watcher);
-      }
+    for (const [watcher, matched] of perWatcher) this.deliverLive(watcher, matched, revision);
+  }
+
+  private deliverLive(watcher: Watcher, events: Event[], revision: number): void {
+    if (watcher.minRevision > revision) return;
+    if (watcher.deliver(events, revision)) {
+      watcher.minRevision = revision + 1;
+      return;
     }
+    this.counters.slowWatcherMoves++;
+    watcher.minRevision = revision;
+    this.moveToUnsynced(watcher);
   }
 
   /**

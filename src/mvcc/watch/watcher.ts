@@ -37,10 +37,19 @@ export interface WatcherOptions {
 }
 
 /** An empty WatchOutput for `watchId` at `revision` (a progress notification as is). */
-export function watchOutput(watchId: number, revision: number, init: Partial<WatchOutput> = {}): WatchOutput {
-  return {
-    watchId, revision, events: [], created: false, canceled: false, compactRevision: 0, cancelReason: '', ...init,
+export function watchOutput(watchId: number, revision: number, init?: Partial<WatchOutput>): WatchOutput {
+  const output: WatchOutput = {
+    watchId, revision, events: NO_EVENTS, created: false, canceled: false, compactRevision: 0, cancelReason: '',
   };
+  return init === undefined ? output : Object.assign(output, init);
+}
+
+/** Shared empty event list of control and progress outputs (never mutated). */
+const NO_EVENTS: Event[] = [];
+
+/** An output carrying events (the hot path of live fan-out). */
+function eventsOutput(watchId: number, revision: number, events: Event[]): WatchOutput {
+  return { watchId, revision, events, created: false, canceled: false, compactRevision: 0, cancelReason: '' };
 }
 
 /**
@@ -66,7 +75,7 @@ export class Watcher {
   deliver(events: Event[], revision: number): boolean {
     const kept = this.options.noPut || this.options.noDelete ? events.filter((e) => this.wants(e)) : events;
     if (kept.length === 0) return true;
-    return this.sink.offer(watchOutput(this.id, revision, { events: kept }));
+    return this.sink.offer(eventsOutput(this.id, revision, kept));
   }
 
   private wants(event: Event): boolean {

@@ -1,22 +1,21 @@
 /** `member list`, `alarm list`, `lease grant|revoke|timetolive|list`, `version`. */
 import * as pb from '../../../proto/gen/etcdserverpb.js';
 import type { CtlCommand, RunContext } from '../command.js';
-import { commandFailed, errorText, withClient } from '../connect.js';
+import { errorText, send, withClient } from '../connect.js';
 import { CtlExit, ExitCode } from '../errors.js';
 import { GoParseError, parseGoInt } from '../go-format.js';
 import { ETCDCTL_API_VERSION, ETCDCTL_COMPAT_VERSION } from '../help.js';
 import { boolFlag } from './flags.js';
 
 async function runMemberList(ctx: RunContext): Promise<number> {
-  const response = await withClient(ctx.globals, (c) => c.memberList()).catch((e: unknown) => { throw commandFailed(e); });
+  const response = await send(ctx.globals, (c) => c.memberList());
   ctx.printer.memberList(response);
   return ExitCode.SUCCESS;
 }
 
 async function runAlarmList(ctx: RunContext, args: string[]): Promise<number> {
   if (args.length !== 0) throw new CtlExit(ExitCode.BAD_ARGS, 'alarm list command accepts no arguments');
-  const response = await withClient(ctx.globals, (c) => c.alarm({ action: pb.AlarmRequest_AlarmAction.GET }))
-    .catch((e: unknown) => { throw commandFailed(e); });
+  const response = await send(ctx.globals, (c) => c.alarm({ action: pb.AlarmRequest_AlarmAction.GET }));
   ctx.printer.alarm(response);
   return ExitCode.SUCCESS;
 }
@@ -56,8 +55,7 @@ async function runLeaseTimeToLive(ctx: RunContext, args: string[]): Promise<numb
   if (args.length !== 1) throw new CtlExit(ExitCode.BAD_ARGS, 'lease timetolive command needs lease ID as argument');
   const id = leaseIdArg(args[0]!);
   const keys = ctx.flags.bool('keys');
-  const response = await withClient(ctx.globals, (c) => c.leaseTimeToLive({ ID: id, keys }))
-    .catch((e: unknown) => { throw commandFailed(e); });
+  const response = await send(ctx.globals, (c) => c.leaseTimeToLive({ ID: id, keys }));
   ctx.printer.timeToLive(response, keys);
   return ExitCode.SUCCESS;
 }

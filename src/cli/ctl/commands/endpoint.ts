@@ -3,7 +3,7 @@ import * as pb from '../../../proto/gen/etcdserverpb.js';
 import { isEtcdError } from '../../../base/errors.js';
 import { EtcdClientError } from '../../../client/index.js';
 import type { CtlCommand, RunContext } from '../command.js';
-import { commandFailed, errorText, withClient } from '../connect.js';
+import { commandFailed, errorText, send, withClient } from '../connect.js';
 import { CtlExit, ExitCode } from '../errors.js';
 import { goDuration } from '../go-format.js';
 import type { EndpointHashKV, EndpointHealth, EndpointStatus } from '../printers/index.js';
@@ -15,7 +15,7 @@ const ALARM_NAMES = ['NONE', 'NOSPACE', 'CORRUPT'];
 /** --endpoints, or with --cluster every member's client URLs. Throws CtlExit on failure. */
 export async function endpointsOf(ctx: RunContext): Promise<string[]> {
   if (!ctx.flags.has('cluster') || !ctx.flags.bool('cluster')) return ctx.globals.endpoints;
-  const members = await withClient(ctx.globals, (c) => c.memberList()).catch((e: unknown) => { throw commandFailed(e); });
+  const members = await send(ctx.globals, (c) => c.memberList());
   return members.members.flatMap((m) => m.clientURLs);
 }
 

@@ -32,8 +32,9 @@ const SORT_ORDERS: Readonly<Record<string, number>> = {
   ASCEND: pb.RangeRequest_SortOrder.ASCEND, DESCEND: pb.RangeRequest_SortOrder.DESCEND, '': pb.RangeRequest_SortOrder.NONE,
 };
 const SORT_TARGETS: Readonly<Record<string, number>> = {
-  CREATE: pb.RangeRequest_SortTarget.CREATE, KEY: pb.RangeRequest_SortTarget.KEY, MODIFY: pb.RangeRequest_SortTarget.MOD,
-  VALUE: pb.RangeRequest_SortTarget.VALUE, VERSION: pb.RangeRequest_SortTarget.VERSION, '': pb.RangeRequest_SortTarget.KEY,
+  CREATE: pb.RangeRequest_SortTarget.CREATE, KEY: pb.RangeRequest_SortTarget.KEY,
+  MODIFY: pb.RangeRequest_SortTarget.MOD, VALUE: pb.RangeRequest_SortTarget.VALUE,
+  VERSION: pb.RangeRequest_SortTarget.VERSION, '': pb.RangeRequest_SortTarget.KEY,
 };
 
 function keyAndRange(args: string[], prefix: boolean, fromKey: boolean, what: 'get' | 'del'): [Uint8Array, Uint8Array] {

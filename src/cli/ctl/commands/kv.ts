@@ -1,7 +1,7 @@
 /** `get`, `put`, `del` and `compaction`. */
 import * as pb from '../../../proto/gen/etcdserverpb.js';
 import type { CtlCommand, RunContext } from '../command.js';
-import { commandFailed, withClient } from '../connect.js';
+import { send } from '../connect.js';
 import { CtlExit, ExitCode } from '../errors.js';
 import { GoParseError, parseGoInt } from '../go-format.js';
 import { SimplePrinter } from '../printers/index.js';
@@ -71,7 +71,7 @@ async function runGet(ctx: RunContext, args: string[]): Promise<number> {
   if (ctx.flags.bool('count-only') && !(ctx.printer instanceof FieldsPrinter)) {
     throw new CtlExit(ExitCode.BAD_ARGS, '--count-only is only for `--write-out=fields`');
   }
-  const response = await withClient(ctx.globals, (c) => c.range(request)).catch((e: unknown) => { throw commandFailed(e); });
+  const response = await send(ctx.globals, (c) => c.range(request));
   ctx.printer.get(response);
   return ExitCode.SUCCESS;
 }
@@ -92,15 +92,14 @@ export async function putValue(args: string[], ignoreValue: boolean): Promise<Ui
 async function runPut(ctx: RunContext, args: string[]): Promise<number> {
   const value = await putValue(args, ctx.flags.bool('ignore-value'));
   const request = buildPut(args[0]!, value, ctx.flags);
-  const response = await withClient(ctx.globals, (c) => c.put(request)).catch((e: unknown) => { throw commandFailed(e); });
+  const response = await send(ctx.globals, (c) => c.put(request));
   ctx.printer.put(response);
   return ExitCode.SUCCESS;
 }
 
 async function runDel(ctx: RunContext, args: string[]): Promise<number> {
   const request = buildDelete(args, ctx.flags);
-  const response = await withClient(ctx.globals, (c) => c.deleteRange(request))
-    .catch((e: unknown) => { throw commandFailed(e); });
+  const response = await send(ctx.globals, (c) => c.deleteRange(request));
   ctx.printer.del(response);
   return ExitCode.SUCCESS;
 }
@@ -114,7 +113,7 @@ async function runCompaction(ctx: RunContext, args: string[]): Promise<number> {
     throw new CtlExit(ExitCode.ERROR, error instanceof GoParseError ? error.message : String(error));
   }
   const request = pb.CompactionRequest.create({ revision: Number(revision), physical: ctx.flags.bool('physical') });
-  await withClient(ctx.globals, (c) => c.compact(request)).catch((e: unknown) => { throw commandFailed(e); });
+  await send(ctx.globals, (c) => c.compact(request));
   ctx.out.stdout(`compacted revision ${revision}\n`);
   return ExitCode.SUCCESS;
 }

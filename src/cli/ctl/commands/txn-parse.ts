@@ -118,7 +118,8 @@ export function argify(line: string): string[] {
 }
 
 /** Builds a request op from one line; throws CtlExit(INVALID_INPUT) on malformed lines. */
-export function parseRequestOp(line: string, flagSets: { get: FlagSpec[]; put: FlagSpec[]; del: FlagSpec[] }): pb.RequestOp {
+export function parseRequestOp(line: string,
+  flagSets: { get: FlagSpec[]; put: FlagSpec[]; del: FlagSpec[] }): pb.RequestOp {
   const args = argify(line);
   if (args.length < 2) throw invalidInput(`invalid txn compare request: ${line}`);
   const [verb, ...rest] = args;
@@ -136,5 +137,6 @@ export function parseRequestOp(line: string, flagSets: { get: FlagSpec[]; put: F
   if (positional.length < 2) {
     throw new CtlExit(ExitCode.BAD_ARGS, 'put command needs 1 argument and input from stdin or 2 arguments');
   }
-  return pb.RequestOp.create({ requestPut: buildPut(positional[0]!, new TextEncoder().encode(positional[1]!), values) });
+  const value = new TextEncoder().encode(positional[1]!);
+  return pb.RequestOp.create({ requestPut: buildPut(positional[0]!, value, values) });
 }

@@ -1,7 +1,7 @@
 /** `txn [-i]`: reads compares, success and failure requests from stdin and commits them. */
 import * as pb from '../../../proto/gen/etcdserverpb.js';
 import type { CtlCommand, RunContext } from '../command.js';
-import { commandFailed, withClient } from '../connect.js';
+import { send } from '../connect.js';
 import { CtlExit, ExitCode } from '../errors.js';
 import { helpFlag } from '../help.js';
 import { boolFlag } from './flags.js';
@@ -25,7 +25,8 @@ async function runTxn(ctx: RunContext, args: string[]): Promise<number> {
   const interactive = ctx.flags.bool('interactive');
   const prompt = (text: string): void => { if (interactive) ctx.out.stdout(`${text}\n`); };
   const stub = { name: 'x', use: 'x', short: '' };
-  const flagSets = { get: [...GET_FLAGS, helpFlag(stub)], put: [...PUT_FLAGS, helpFlag(stub)], del: [...DEL_FLAGS, helpFlag(stub)] };
+  const help = helpFlag(stub);
+  const flagSets = { get: [...GET_FLAGS, help], put: [...PUT_FLAGS, help], del: [...DEL_FLAGS, help] };
   const reader = new LineReader();
   let request: pb.TxnRequest;
   try {
@@ -39,7 +40,7 @@ async function runTxn(ctx: RunContext, args: string[]): Promise<number> {
   } finally {
     await reader.close();
   }
-  const response = await withClient(ctx.globals, (c) => c.txn(request)).catch((e: unknown) => { throw commandFailed(e); });
+  const response = await send(ctx.globals, (c) => c.txn(request));
   ctx.printer.txn(response);
   return ExitCode.SUCCESS;
 }

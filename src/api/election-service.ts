@@ -1,0 +1,103 @@
+/**
+ * The v3electionpb.Election service, implemented on the server's own KV API (etcd's election recipe
+ * run server-side). Campaign creates `name/<lease hex>` = value (bound to the lease), or re-proclaims an
+ * existing one, and waits until every older candidate is gone; Proclaim/Resign act only while the
+ * leader key still has its create revision; Leader returns the oldest key under `name/`; Observe
+ * streams the leader each time it changes (polling, no watch).
+ */
+import type * as grpc from '@grpc/grpc-js';
+import { etcdError } from '../base/errors.js';
+import {
+  Compare, Compare_CompareResult, Compare_CompareTarget, DeleteRangeRequest, PutRequest, RequestOp, TxnRequest,
+} from '../proto/gen/etcdserverpb.js';
+import type { KeyValue } from '../proto/gen/mvccpb.js';
+import {
+  CampaignResponse, LeaderKey, LeaderResponse, ProclaimResponse, ResignResponse,
+  type CampaignRequest, type LeaderRequest, type ProclaimRequest, type ResignRequest,
+} from '../proto/gen/v3electionpb.js';
+import type { EtcdServer } from '../server/etcd-server.js';
+import { toServiceError } from './grpc-errors.js';
+import { concat, createIfAbsent, firstCreated, ownKey, WAIT_POLL_INTERVAL_MS, waitForOlderKeysDeleted } from './lock-service.js';
+import { unary, type LeaderProbe } from './unary.js';
+
+const SLASH = new TextEncoder().encode('/');
+
+/** Raised as etcd's concurrency package does (plain errors: gRPC Unknown with this message). */
+const NOT_LEADER = 'election: not leader';
+const NO_LEADER = 'election: no leader';
+const MISSING_LEADER_KEY = '"leader" field must be provided';
+
+type ObserveCall = grpc.ServerWritableStream<LeaderRequest, LeaderResponse>;
+
+/** Handlers for grpc-js `addService(ElectionService, ...)`. Throws nothing. */
+export function electionHandlers(server: EtcdServer, probe: LeaderProbe): grpc.UntypedServiceImplementation {
+  return {
+    campaign: unary(probe, (request, call) => campaign(server, request as CampaignRequest, () => call.cancelled)),
+    proclaim: unary(probe, async (request) => {
+      const { leader, value } = request as ProclaimRequest;
+      if (leader === undefined) throw new Error(MISSING_LEADER_KEY);
+      const put = RequestOp.create({ requestPut: PutRequest.create({ key: leader.key, value, ignoreLease: true }) });
+      const response = await server.txn(TxnRequest.create({ compare: [isLeader(leader)], success: [put] }));
+      if (!response.succeeded) throw new Error(NOT_LEADER);
+      return ProclaimResponse.create({ header: response.header });
+    }),
+    leader: unary(probe, async (request) => {
+      const kv = await firstCreated(server, concat((request as LeaderRequest).name, SLASH));
+      if (kv === undefined) throw new Error(NO_LEADER);
+      return LeaderResponse.create({ header: server.header(), kv });
+    }),
+    observe: (call: ObserveCall) => { void observe(server, call); },
+    resign: unary(probe, async (request) => {
+      const { leader } = request as ResignRequest;
+      if (leader === undefined) throw new Error(MISSING_LEADER_KEY);
+      const del = RequestOp.create({ requestDeleteRange: DeleteRangeRequest.create({ key: leader.key }) });
+      const response = await server.txn(TxnRequest.create({ compare: [isLeader(leader)], success: [del] }));
+      return ResignResponse.create({ header: response.header });
+    }),
+  };
+}
+
+function isLeader(leader: LeaderKey): Compare {
+  return Compare.create({
+    result: Compare_CompareResult.EQUAL, target: Compare_CompareTarget.CREATE, key: leader.key, createRevision: leader.rev,
+  });
+}
+
+async function campaign(server: EtcdServer, request: CampaignRequest, cancelled: () => boolean): Promise<CampaignResponse> {
+  const prefix = concat(request.name, SLASH);
+  const key = ownKey(request.name, request.lease);
+  const { kv, created, header } = await createIfAbsent(server, key, request.value, request.lease);
+  const leader = LeaderKey.create({ name: request.name, key, rev: kv.createRevision, lease: request.lease });
+  if (!created && Buffer.compare(kv.value, request.value) !== 0) {
+    const put = RequestOp.create({ requestPut: PutRequest.create({ key, value: request.value, ignoreLease: true }) });
+    const proclaimed = await server.txn(TxnRequest.create({ compare: [isLeader(leader)], success: [put] }));
+    if (!proclaimed.succeeded) throw new Error(NOT_LEADER);
+  }
+  try {
+    await waitForOlderKeysDeleted(server, prefix, kv.createRevision, cancelled);
+  } catch (error) {
+    await server.deleteRange(DeleteRangeRequest.create({ key })).catch(() => undefined);
+    throw error;
+  }
+  return CampaignResponse.create({ header: header ?? server.header(), leader });
+}
+
+/** Sends the current leader, then every change of it, until the call ends. */
+async function observe(server: EtcdServer, call: ObserveCall): Promise<void> {
+  const prefix = concat(call.request.name, SLASH);
+  let last: KeyValue | undefined;
+  try {
+    while (!call.cancelled && !call.destroyed) {
+      const kv = await firstCreated(server, prefix);
+      const changed = kv !== undefined && (last === undefined || Buffer.compare(kv.key, last.key) !== 0 ||
+        kv.modRevision !== last.modRevision);
+      if (changed) {
+        call.write(LeaderResponse.create({ header: server.header(), kv }));
+        last = kv;
+      }
+      await new Promise((resolve) => setTimeout(resolve, WAIT_POLL_INTERVAL_MS));
+    }
+  } catch (error) {
+    call.emit('error', toServiceError(error instanceof Error ? error : etcdError('ERR_CANCELED')));
+  }
+}

@@ -1,0 +1,533 @@
+/**
+ * Multi-member clusters of real etcd or tetcd as child processes, for tests/cluster. Each member gets
+ * fresh 127.0.0.1 ports, its own temp root (data dir + log file that survives restarts) and its own
+ * process group; every group still alive when the test process exits is SIGKILLed.
+ *
+ * Waiting is always event-driven (log lines, polling `etcdctl endpoint status`), never fixed sleeps.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { assert } from '../../src/base/assert.js';
+import { ETCD_BIN, TETCD_BIN, requireOracleBinaries, requireTetcdBinary } from './binaries.js';
+import { runEtcdctl } from './etcdctl.js';
+import { allocatePort } from './ports.js';
+import { READY_LINE, type ServerKind } from './server.js';
+
+/** Default time one member gets to print READY_LINE (startup is slow on a loaded machine). */
+export const CLUSTER_READY_TIMEOUT_MS_DEFAULT = 40_000;
+/** Default time allowed for a leader to appear. */
+export const LEADER_TIMEOUT_MS_DEFAULT = 30_000;
+/** Raft timing used unless a test overrides it. */
+export const HEARTBEAT_MS_DEFAULT = 100;
+export const ELECTION_MS_DEFAULT = 1_000;
+/** Time between SIGTERM and SIGKILL in stop(). */
+const STOP_GRACE_MS = 5_000;
+/** Interval between polls while waiting for a condition. */
+export const POLL_INTERVAL_MS = 100;
+/** Time `member add` is retried while the cluster reports itself unhealthy for reconfiguration. */
+const MEMBER_ADD_TIMEOUT_MS = 30_000;
+/** Lines quoted per member in failure reports. */
+const LOG_TAIL_LINES = 40;
+
+const liveGroups = new Set<number>();
+process.on('exit', () => {
+  for (const pid of liveGroups) signalGroup(pid, 'SIGKILL');
+});
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+  }
+}
+
+/** Resolves after `ms` (used only between polls, never as a substitute for a condition). */
+export function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Polls `probe` every POLL_INTERVAL_MS until it returns a value other than undefined.
+ * @throws Error naming `what` (and the last probe error) after `timeoutMs`.
+ */
+export async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError = '';
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      lastError = (error as Error).message;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${lastError}` : ''}`);
+    }
+    await delay(POLL_INTERVAL_MS);
+  }
+}
+
+/**
+ * JSON.parse that keeps integers too large for a double (member / cluster ids) exact by turning
+ * every integer of 16+ digits into a string first.
+ */
+export function parseJsonWithBigIds(text: string): unknown {
+  return JSON.parse(text.replace(/([:\[,]\s*)(\d{16,})(?=\s*[,}\]])/g, '$1"$2"'));
+}
+
+/** One member's view from `etcdctl endpoint status -w json`. */
+export interface EndpointStatus {
+  endpoint: string;
+  clusterId: bigint;
+  memberId: bigint;
+  /** 0n when the member knows no leader. */
+  leaderId: bigint;
+  raftTerm: number;
+  raftIndex: number;
+  revision: number;
+  isLearner: boolean;
+}
+
+interface RawStatus {
+  Endpoint: string;
+  Status: {
+    header: { cluster_id: string | number; member_id: string | number; revision?: number; raft_term?: number };
+    leader?: string | number; raftIndex?: number; raftTerm?: number; isLearner?: boolean;
+  };
+}
+
+/** Parses `etcdctl endpoint status -w json` output (one or more endpoints). */
+export function parseEndpointStatus(stdout: string): EndpointStatus[] {
+  const raw = parseJsonWithBigIds(stdout) as RawStatus[];
+  assert(Array.isArray(raw), 'endpoint status -w json prints an array');
+  return raw.map((entry) => ({
+    endpoint: entry.Endpoint,
+    clusterId: BigInt(entry.Status.header.cluster_id),
+    memberId: BigInt(entry.Status.header.member_id),
+    leaderId: BigInt(entry.Status.leader ?? 0),
+    raftTerm: entry.Status.raftTerm ?? 0,
+    raftIndex: entry.Status.raftIndex ?? 0,
+    revision: entry.Status.header.revision ?? 0,
+    isLearner: entry.Status.isLearner ?? false,
+  }));
+}
+
+export interface MemberSpec {
+  kind: ServerKind;
+  name: string;
+  clientPort: number;
+  peerPort: number;
+  /** `name=peerUrl,...` for --initial-cluster. */
+  initialCluster: string;
+  initialState: 'new' | 'existing';
+  token: string;
+  heartbeatMs: number;
+  electionMs: number;
+  snapshotCount?: number;
+  extraArgs: readonly string[];
+  readyTimeoutMs: number;
+}
+
+/** One cluster member process (running, stopped, killed or paused). */
+export class ClusterMember {
+  readonly rootDir: string;
+  readonly dataDir: string;
+  readonly logPath: string;
+  private child: ChildProcess | undefined;
+  private exitedPromise: Promise<void> = Promise.resolve();
+  private starts = 0;
+  /** Member id as the cluster reports it (filled in by Cluster once known). */
+  id: bigint | undefined;
+
+  constructor(readonly spec: MemberSpec) {
+    this.rootDir = mkdtempSync(join(tmpdir(), `tetcd-cluster-${spec.kind}-${spec.name}-`));
+    this.dataDir = join(this.rootDir, 'data');
+    this.logPath = join(this.rootDir, 'server.log');
+  }
+
+  get name(): string { return this.spec.name; }
+  get kind(): ServerKind { return this.spec.kind; }
+  /** `127.0.0.1:PORT` as etcdctl's --endpoints takes it. */
+  get endpoint(): string { return `127.0.0.1:${this.spec.clientPort}`; }
+  get clientUrl(): string { return `http://${this.endpoint}`; }
+  get peerUrl(): string { return `http://127.0.0.1:${this.spec.peerPort}`; }
+
+  /** Pid (= process group id) while the process is alive, else undefined. */
+  get pid(): number | undefined {
+    return this.child?.exitCode === null && this.child.signalCode === null ? this.child.pid : undefined;
+  }
+
+  /** Whole captured log (all starts). */
+  log(): string {
+    try {
+      return readFileSync(this.logPath, 'utf8');
+    } catch {
+      return '';
+    }
+  }
+
+  /** Captured log since the latest start. */
+  logSinceStart(): string {
+    const text = this.log();
+    const at = text.lastIndexOf(`=== start #${this.starts}:`);
+    return at >= 0 ? text.slice(at) : text;
+  }
+
+  logTail(lines = LOG_TAIL_LINES): string {
+    return this.log().split('\n').slice(-lines).join('\n');
+  }
+
+  /**
+   * Spawns the process (no wait). Use start() to also wait for the ready line.
+   * @throws AssertionError if the member is already running.
+   */
+  spawnProcess(): void {
+    assert(this.pid === undefined, `${this.name} already running`);
+    const { command, args } = this.commandLine();
+    this.starts += 1;
+    appendFileSync(this.logPath, `=== start #${this.starts}: ${command} ${args.join(' ')}\n`);
+    const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('ETCD')));
+    const child = spawn(command, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env });
+    assert(child.pid !== undefined, `spawn ${command} failed`);
+    this.child = child;
+    liveGroups.add(child.pid);
+    const onData = (chunk: Buffer): void => appendFileSync(this.logPath, chunk);
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    const pid = child.pid;
+    this.exitedPromise = new Promise((resolve) => child.once('close', () => {
+      liveGroups.delete(pid);
+      resolve();
+    }));
+  }
+
+  /**
+   * Starts the process and resolves when it printed READY_LINE.
+   * @throws Error quoting the log tail if it exits first or is not ready within spec.readyTimeoutMs.
+   */
+  async start(): Promise<void> {
+    this.spawnProcess();
+    await this.waitForLog(READY_LINE, this.spec.readyTimeoutMs);
+  }
+
+  /**
+   * Resolves once the log since the latest start contains `text`.
+   * @throws Error if the process exits first (unless `allowExit`) or after `timeoutMs`.
+   */
+  async waitForLog(text: string, timeoutMs: number, allowExit = false): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (this.logSinceStart().includes(text)) return;
+      if (!allowExit && this.pid === undefined) {
+        throw new Error(`${this.kind} member ${this.name} exited before logging '${text}'; log ${this.logPath}:\n` +
+          this.logTail());
+      }
+      if (Date.now() > deadline) {
+        throw new Error(`${this.kind} member ${this.name}: no '${text}' after ${timeoutMs} ms; log ${this.logPath}:\n` +
+          this.logTail());
+      }
+      await delay(POLL_INTERVAL_MS);
+    }
+  }
+
+  /** Resolves when the process has exited; rejects after `timeoutMs`. */
+  async waitExit(timeoutMs: number): Promise<void> {
+    const timeout = delay(timeoutMs).then(() => { throw new Error(`${this.name} still running after ${timeoutMs} ms`); });
+    await Promise.race([this.exitedPromise, timeout]);
+  }
+
+  /** SIGTERM, then SIGKILL after a grace period; resolves once exited. No-op when not running. */
+  async stop(): Promise<void> {
+    const pid = this.pid;
+    if (pid === undefined) return;
+    signalGroup(pid, 'SIGCONT'); // a paused process cannot handle SIGTERM
+    signalGroup(pid, 'SIGTERM');
+    const timer = setTimeout(() => signalGroup(pid, 'SIGKILL'), STOP_GRACE_MS);
+    await this.exitedPromise;
+    clearTimeout(timer);
+    signalGroup(pid, 'SIGKILL');
+  }
+
+  /** SIGKILL (a crash); resolves once exited. No-op when not running. */
+  async kill(): Promise<void> {
+    const pid = this.pid;
+    if (pid === undefined) return;
+    signalGroup(pid, 'SIGKILL');
+    await this.exitedPromise;
+  }
+
+  /** SIGSTOP the process group (a hang). */
+  pause(): void {
+    const pid = this.pid;
+    assert(pid !== undefined, `${this.name} not running`);
+    signalGroup(pid, 'SIGSTOP');
+  }
+
+  /** SIGCONT after pause(). */
+  resume(): void {
+    const pid = this.pid;
+    assert(pid !== undefined, `${this.name} not running`);
+    signalGroup(pid, 'SIGCONT');
+  }
+
+  /**
+   * Starts again on the same data dir and ports after stop()/kill(); waits for READY_LINE.
+   * @throws Error if still running or not ready in time.
+   */
+  async restart(): Promise<void> {
+    if (this.pid !== undefined) throw new Error(`${this.name} still running (pid ${this.pid})`);
+    await this.start();
+  }
+
+  /** Kills the process and removes the temp root (kept with E2E_KEEP_TMP=1). */
+  async cleanup(): Promise<void> {
+    await this.kill();
+    if (process.env['E2E_KEEP_TMP'] !== '1') rmSync(this.rootDir, { recursive: true, force: true });
+  }
+
+  private commandLine(): { command: string; args: string[] } {
+    const s = this.spec;
+    const flags = [
+      '--name', s.name, '--data-dir', this.dataDir,
+      '--listen-client-urls', this.clientUrl, '--advertise-client-urls', this.clientUrl,
+      '--listen-peer-urls', this.peerUrl, '--initial-advertise-peer-urls', this.peerUrl,
+      '--initial-cluster', s.initialCluster, '--initial-cluster-state', s.initialState,
+      '--initial-cluster-token', s.token,
+      '--heartbeat-interval', String(s.heartbeatMs), '--election-timeout', String(s.electionMs),
+      ...(s.snapshotCount === undefined ? [] : ['--snapshot-count', String(s.snapshotCount)]),
+      ...s.extraArgs,
+    ];
+    if (s.kind === 'etcd') return { command: ETCD_BIN, args: flags };
+    return { command: process.execPath, args: [TETCD_BIN, 'server', ...flags] };
+  }
+}
+
+export interface ClusterOptions {
+  kind: ServerKind;
+  /** Number of initial voting members (default 3). */
+  size?: number;
+  token?: string;
+  heartbeatMs?: number;
+  electionMs?: number;
+  snapshotCount?: number;
+  readyTimeoutMs?: number;
+  extraArgs?: readonly string[];
+}
+
+/** Options for Cluster.addMember. */
+export interface AddMemberOptions {
+  learner?: boolean;
+  /** Start the process after `member add` (default true). */
+  start?: boolean;
+}
+
+let clusterSerial = 0;
+
+/** An N-member cluster; see Cluster.start. */
+export class Cluster {
+  readonly members: ClusterMember[] = [];
+  /** Cluster id in hex as etcdctl prints it, once seen in a status or command output. */
+  clusterIdHex: string | undefined;
+  private nextIndex = 1;
+  private readonly token: string;
+
+  private constructor(readonly options: Required<Omit<ClusterOptions, 'snapshotCount'>> &
+    Pick<ClusterOptions, 'snapshotCount'>) {
+    clusterSerial += 1;
+    this.token = options.token;
+  }
+
+  /**
+   * Starts `size` members in parallel with fresh ports, waits until each printed the ready line and a
+   * leader is known. On failure everything started is cleaned up.
+   * @throws Error if a binary is missing, a member is not ready, or no leader appears in time.
+   */
+  static async start(options: ClusterOptions): Promise<Cluster> {
+    if (options.kind === 'etcd') requireOracleBinaries();
+    else requireTetcdBinary();
+    const cluster = new Cluster({
+      kind: options.kind, size: options.size ?? 3,
+      token: options.token ?? `tetcd-test-${process.pid}-${clusterSerial + 1}`,
+      heartbeatMs: options.heartbeatMs ?? HEARTBEAT_MS_DEFAULT, electionMs: options.electionMs ?? ELECTION_MS_DEFAULT,
+      snapshotCount: options.snapshotCount, readyTimeoutMs: options.readyTimeoutMs ?? CLUSTER_READY_TIMEOUT_MS_DEFAULT,
+      extraArgs: options.extraArgs ?? [],
+    });
+    try {
+      const ports: Array<{ name: string; client: number; peer: number }> = [];
+      for (let i = 0; i < cluster.options.size; i++) {
+        ports.push({ name: `m${cluster.nextIndex++}`, client: await allocatePort(), peer: await allocatePort() });
+      }
+      const initialCluster = ports.map((p) => `${p.name}=http://127.0.0.1:${p.peer}`).join(',');
+      for (const p of ports) {
+        cluster.members.push(new ClusterMember(cluster.spec(p.name, p.client, p.peer, initialCluster, 'new')));
+      }
+      await Promise.all(cluster.members.map((m) => m.start()));
+      await cluster.waitForLeader();
+      return cluster;
+    } catch (error) {
+      await cluster.cleanup();
+      throw error;
+    }
+  }
+
+  get kind(): ServerKind { return this.options.kind; }
+
+  /** Members whose process is alive. */
+  running(): ClusterMember[] {
+    return this.members.filter((m) => m.pid !== undefined);
+  }
+
+  /** Comma-separated endpoints of running members (or all members). */
+  endpoints(members: readonly ClusterMember[] = this.running()): string {
+    return members.map((m) => m.endpoint).join(',');
+  }
+
+  member(name: string): ClusterMember {
+    const found = this.members.find((m) => m.name === name);
+    assert(found !== undefined, `no member ${name}`);
+    return found;
+  }
+
+  /**
+   * `etcdctl endpoint status -w json` against each given member separately (a dead member is left out).
+   */
+  async statuses(members: readonly ClusterMember[] = this.running(), timeoutMs = 3_000): Promise<EndpointStatus[]> {
+    const results = await Promise.all(members.map(async (m) => {
+      const res = await runEtcdctl(m.endpoint, ['endpoint', 'status', '-w', 'json', `--command-timeout=${timeoutMs}ms`],
+        { timeoutMs: timeoutMs + 5_000 });
+      if (res.exitCode !== 0) return undefined;
+      const [status] = parseEndpointStatus(res.stdout);
+      if (status !== undefined) {
+        m.id = status.memberId;
+        this.clusterIdHex = status.clusterId.toString(16);
+      }
+      return status;
+    }));
+    return results.filter((s): s is EndpointStatus => s !== undefined);
+  }
+
+  /**
+   * Polls the given members (default: all running) until one reports a leader that is itself one of
+   * them and that it agrees with; returns that leader.
+   * @throws Error after `timeoutMs`.
+   */
+  async waitForLeader(timeoutMs = LEADER_TIMEOUT_MS_DEFAULT,
+    among: () => readonly ClusterMember[] = () => this.running()): Promise<ClusterMember> {
+    return waitFor('a leader', timeoutMs, async () => {
+      const members = among();
+      const statuses = await this.statuses(members);
+      for (const status of statuses) {
+        if (status.leaderId === 0n) continue;
+        const leader = members.find((m) => m.id === status.leaderId);
+        const self = statuses.find((s) => s.memberId === status.leaderId);
+        if (leader !== undefined && self !== undefined && self.leaderId === status.leaderId) return leader;
+      }
+      return undefined;
+    });
+  }
+
+  /** The current leader (waits for one). */
+  leader(timeoutMs = LEADER_TIMEOUT_MS_DEFAULT): Promise<ClusterMember> {
+    return this.waitForLeader(timeoutMs);
+  }
+
+  /** Running members other than the leader. */
+  async followers(): Promise<ClusterMember[]> {
+    const leader = await this.leader();
+    return this.running().filter((m) => m !== leader);
+  }
+
+  /**
+   * `etcdctl member add NAME --peer-urls=URL [--learner]` through a running member, then (by default)
+   * starts the new member with the full initial cluster and `--initial-cluster-state existing`.
+   * @returns the new member and etcdctl's stdout of `member add`.
+   * @throws Error if `member add` fails or the new member does not become ready.
+   */
+  async addMember(options: AddMemberOptions = {}): Promise<{ member: ClusterMember; addOutput: string }> {
+    const name = `m${this.nextIndex++}`;
+    const client = await allocatePort();
+    const peer = await allocatePort();
+    const peerUrl = `http://127.0.0.1:${peer}`;
+    const args = ['member', 'add', name, `--peer-urls=${peerUrl}`, ...(options.learner === true ? ['--learner'] : [])];
+    // etcd refuses reconfiguration ("unhealthy cluster") until every member has been connected for a
+    // few seconds after startup; retry that one error.
+    const res = await waitFor('member add', MEMBER_ADD_TIMEOUT_MS, async () => {
+      const attempt = await runEtcdctl(this.endpoints(), args);
+      if (attempt.exitCode !== 0 && attempt.stderr.includes('unhealthy cluster')) return undefined;
+      return attempt;
+    });
+    if (res.exitCode !== 0) throw new Error(`member add failed (${res.exitCode}): ${res.stderr}${res.stdout}`);
+    const initialCluster = /ETCD_INITIAL_CLUSTER="([^"]*)"/.exec(res.stdout)?.[1];
+    assert(initialCluster !== undefined, `member add printed no ETCD_INITIAL_CLUSTER:\n${res.stdout}`);
+    const idText = /Member +([0-9a-f]+) added/.exec(res.stdout)?.[1];
+    const member = new ClusterMember(this.spec(name, client, peer, initialCluster, 'existing'));
+    if (idText !== undefined) member.id = BigInt(`0x${idText}`);
+    this.members.push(member);
+    if (options.start !== false) await member.start();
+    return { member, addOutput: res.stdout };
+  }
+
+  /** `etcdctl member remove <id>` through a running member other than `target`. */
+  async removeMember(target: ClusterMember): Promise<string> {
+    assert(target.id !== undefined, `${target.name} id unknown`);
+    const via = this.running().filter((m) => m !== target);
+    const res = await runEtcdctl(this.endpoints(via), ['member', 'remove', target.id.toString(16)]);
+    if (res.exitCode !== 0) throw new Error(`member remove failed (${res.exitCode}): ${res.stderr}${res.stdout}`);
+    return res.stdout;
+  }
+
+  /** Learns every member's id from endpoint status (running members only). */
+  async refreshIds(): Promise<void> {
+    await this.statuses();
+  }
+
+  /** `etcdctl endpoint hashkv` per running member: endpoint → hash. */
+  async hashes(members: readonly ClusterMember[] = this.running()): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    for (const m of members) {
+      const res = await runEtcdctl(m.endpoint, ['endpoint', 'hashkv', '-w', 'json']);
+      if (res.exitCode !== 0) throw new Error(`hashkv on ${m.name} failed: ${res.stderr}`);
+      const parsed = parseJsonWithBigIds(res.stdout) as Array<{ HashKV: { hash: number | string } }>;
+      out.set(m.name, String(parsed[0]?.HashKV.hash));
+    }
+    return out;
+  }
+
+  /** Every member's log tail, for failure messages. */
+  logReport(lines = LOG_TAIL_LINES): string {
+    return this.members.map((m) => `----- ${m.kind} ${m.name} (pid ${m.pid ?? 'exited'}) ${m.logPath}\n` +
+      m.logTail(lines)).join('\n');
+  }
+
+  /** Kills every member and removes temp dirs. Safe to call more than once. */
+  async cleanup(): Promise<void> {
+    await Promise.all(this.members.map((m) => m.cleanup()));
+  }
+
+  private spec(name: string, clientPort: number, peerPort: number, initialCluster: string,
+    initialState: 'new' | 'existing'): MemberSpec {
+    const o = this.options;
+    return {
+      kind: o.kind, name, clientPort, peerPort, initialCluster, initialState, token: this.token,
+      heartbeatMs: o.heartbeatMs, electionMs: o.electionMs, extraArgs: o.extraArgs, readyTimeoutMs: o.readyTimeoutMs,
+      ...(o.snapshotCount === undefined ? {} : { snapshotCount: o.snapshotCount }),
+    };
+  }
+}
+
+/**
+ * Runs `body`; if it throws, appends every member's log tail to the error message (clusters may be
+ * undefined if startup failed).
+ */
+export async function withClusterLogs<T>(clusters: ReadonlyArray<Cluster | undefined>, body: () => Promise<T>): Promise<T> {
+  try {
+    return await body();
+  } catch (error) {
+    const report = clusters.filter((c): c is Cluster => c !== undefined).map((c) => c.logReport()).join('\n');
+    if (error instanceof Error) error.message += `\n===== cluster logs =====\n${report}`;
+    throw error;
+  }
+}

@@ -17,7 +17,7 @@ import {
 } from '../proto/gen/v3electionpb.js';
 import type { EtcdServer } from '../server/etcd-server.js';
 import { toServiceError } from './grpc-errors.js';
-import { concat, createIfAbsent, firstCreated, ownKey, WAIT_POLL_INTERVAL_MS, waitForOlderKeysDeleted } from './lock-service.js';
+import { asUnknown, concat, createIfAbsent, firstCreated, ownKey, WAIT_POLL_INTERVAL_MS, waitForOlderKeysDeleted } from './lock-service.js';
 import { unary, type LeaderProbe } from './unary.js';
 
 const SLASH = new TextEncoder().encode('/');
@@ -32,12 +32,14 @@ type ObserveCall = grpc.ServerWritableStream<LeaderRequest, LeaderResponse>;
 /** Handlers for grpc-js `addService(ElectionService, ...)`. Throws nothing. */
 export function electionHandlers(server: EtcdServer, probe: LeaderProbe): grpc.UntypedServiceImplementation {
   return {
-    campaign: unary(probe, (request, call) => campaign(server, request as CampaignRequest, () => call.cancelled)),
+    campaign: unary(probe, (request, call) =>
+      campaign(server, request as CampaignRequest, () => call.cancelled).catch(asUnknown)),
     proclaim: unary(probe, async (request) => {
       const { leader, value } = request as ProclaimRequest;
       if (leader === undefined) throw new Error(MISSING_LEADER_KEY);
       const put = RequestOp.create({ requestPut: PutRequest.create({ key: leader.key, value, ignoreLease: true }) });
-      const response = await server.txn(TxnRequest.create({ compare: [isLeader(leader)], success: [put] }));
+      const response = await server.txn(TxnRequest.create({ compare: [isLeader(leader)], success: [put] }))
+        .catch(asUnknown);
       if (!response.succeeded) throw new Error(NOT_LEADER);
       return ProclaimResponse.create({ header: response.header });
     }),
@@ -51,7 +53,8 @@ export function electionHandlers(server: EtcdServer, probe: LeaderProbe): grpc.U
       const { leader } = request as ResignRequest;
       if (leader === undefined) throw new Error(MISSING_LEADER_KEY);
       const del = RequestOp.create({ requestDeleteRange: DeleteRangeRequest.create({ key: leader.key }) });
-      const response = await server.txn(TxnRequest.create({ compare: [isLeader(leader)], success: [del] }));
+      const response = await server.txn(TxnRequest.create({ compare: [isLeader(leader)], success: [del] }))
+        .catch(asUnknown);
       return ResignResponse.create({ header: response.header });
     }),
   };
@@ -59,11 +62,13 @@ export function electionHandlers(server: EtcdServer, probe: LeaderProbe): grpc.U
 
 function isLeader(leader: LeaderKey): Compare {
   return Compare.create({
-    result: Compare_CompareResult.EQUAL, target: Compare_CompareTarget.CREATE, key: leader.key, createRevision: leader.rev,
+    result: Compare_CompareResult.EQUAL, target: Compare_CompareTarget.CREATE, key: leader.key,
+    createRevision: leader.rev,
   });
 }
 
-async function campaign(server: EtcdServer, request: CampaignRequest, cancelled: () => boolean): Promise<CampaignResponse> {
+async function campaign(server: EtcdServer, request: CampaignRequest, cancelled: () => boolean,
+): Promise<CampaignResponse> {
   const prefix = concat(request.name, SLASH);
   const key = ownKey(request.name, request.lease);
   const { kv, created, header } = await createIfAbsent(server, key, request.value, request.lease);

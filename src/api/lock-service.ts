@@ -53,7 +53,9 @@ export async function createIfAbsent(server: EtcdServer, key: Uint8Array, value:
 ): Promise<{ kv: KeyValue; created: boolean; header: ResponseHeader | undefined }> {
   const get = RequestOp.create({ requestRange: RangeRequest.create({ key }) });
   const response = await server.txn(TxnRequest.create({
-    compare: [Compare.create({ result: Compare_CompareResult.EQUAL, target: Compare_CompareTarget.CREATE, key, createRevision: 0 })],
+    compare: [Compare.create({
+      result: Compare_CompareResult.EQUAL, target: Compare_CompareTarget.CREATE, key, createRevision: 0,
+    })],
     success: [RequestOp.create({ requestPut: PutRequest.create({ key, value, lease }) }), get],
     failure: [get],
   }));
@@ -64,7 +66,8 @@ export async function createIfAbsent(server: EtcdServer, key: Uint8Array, value:
 }
 
 /** The key under `prefix/` with the lowest create revision, if any (serializable: local state). */
-export async function firstCreated(server: EtcdServer, prefix: Uint8Array, maxCreateRevision = 0): Promise<KeyValue | undefined> {
+export async function firstCreated(server: EtcdServer, prefix: Uint8Array, maxCreateRevision = 0,
+): Promise<KeyValue | undefined> {
   const range = await server.range(RangeRequest.create({
     key: prefix, rangeEnd: prefixEnd(prefix), limit: 1, serializable: true,
     sortOrder: RangeRequest_SortOrder.ASCEND, sortTarget: RangeRequest_SortTarget.CREATE, maxCreateRevision,
@@ -85,25 +88,35 @@ export async function waitForOlderKeysDeleted(server: EtcdServer, prefix: Uint8A
   }
 }
 
+/**
+ * etcd's lock and election servers hand back the errors of their internal client as they are, so clients
+ * see gRPC Unknown with etcd's message (e.g. `2 etcdserver: requested lease not found`). Rethrows so.
+ */
+export function asUnknown(error: unknown): never {
+  throw new Error(error instanceof Error ? error.message : String(error));
+}
+
 /** Handlers for grpc-js `addService(LockService, ...)`. Throws nothing. */
 export function lockHandlers(server: EtcdServer, probe: LeaderProbe): grpc.UntypedServiceImplementation {
   return {
-    lock: unary(probe, async (request, call) => {
-      const { name, lease } = request as LockRequest;
-      const prefix = concat(name, new Uint8Array(0));
-      const key = ownKey(prefix, lease);
-      const { kv, header } = await createIfAbsent(server, key, new Uint8Array(0), lease);
-      try {
-        await waitForOlderKeysDeleted(server, concat(prefix, encoder.encode('/')), kv.createRevision, () => call.cancelled);
-      } catch (error) {
-        await server.deleteRange(DeleteRangeRequest.create({ key })).catch(() => undefined);
-        throw error;
-      }
-      return LockResponse.create({ header: header ?? server.header(), key });
-    }),
+    lock: unary(probe, (request, call) => lock(server, request as LockRequest, () => call.cancelled).catch(asUnknown)),
     unlock: unary(probe, async (request) => {
-      const response = await server.deleteRange(DeleteRangeRequest.create({ key: (request as UnlockRequest).key }));
+      const response = await server.deleteRange(DeleteRangeRequest.create({ key: (request as UnlockRequest).key }))
+        .catch(asUnknown);
       return UnlockResponse.create({ header: response.header });
     }),
   };
+}
+
+async function lock(server: EtcdServer, request: LockRequest, cancelled: () => boolean): Promise<LockResponse> {
+  const { name, lease } = request;
+  const key = ownKey(name, lease);
+  const { kv, header } = await createIfAbsent(server, key, new Uint8Array(0), lease);
+  try {
+    await waitForOlderKeysDeleted(server, concat(name, encoder.encode('/')), kv.createRevision, cancelled);
+  } catch (error) {
+    await server.deleteRange(DeleteRangeRequest.create({ key })).catch(() => undefined);
+    throw error;
+  }
+  return LockResponse.create({ header: header ?? server.header(), key });
 }

@@ -4,10 +4,9 @@
  */
 import type * as grpc from '@grpc/grpc-js';
 import {
-  AlarmRequest_AlarmAction, AlarmResponse, DefragmentResponse, HashKVResponse, HashResponse, MoveLeaderResponse,
+  DefragmentResponse, HashKVResponse, HashResponse, MoveLeaderResponse,
   StatusResponse, type AlarmRequest, type HashKVRequest, type MoveLeaderRequest,
 } from '../proto/gen/etcdserverpb.js';
-import { etcdError } from '../base/errors.js';
 import { ETCD_SERVER_VERSION } from '../base/version.js';
 import type { EtcdServer } from '../server/etcd-server.js';
 import { unary, type LeaderProbe } from './unary.js';
@@ -18,6 +17,7 @@ export function maintenanceHandlers(server: EtcdServer, probe: LeaderProbe): grp
       header: server.header(), version: ETCD_SERVER_VERSION, dbSize: server.backendSizeBytes(),
       leader: server.leaderId(), raftIndex: server.raftIndex(), raftTerm: server.raftTerm(),
       raftAppliedIndex: server.appliedIndex(), dbSizeInUse: server.backendSizeInUseBytes(), isLearner: server.isLearner(),
+      errors: server.alarms.statusErrors(), dbSizeQuota: server.quotaBytes(),
     }), 'learner-ok'),
     hash: unary(probe, () => HashResponse.create({ header: server.header(), hash: server.store.hash() })),
     hashKV: unary(probe, (request) => {
@@ -36,10 +36,6 @@ export function maintenanceHandlers(server: EtcdServer, probe: LeaderProbe): grp
       await server.moveLeader((request as MoveLeaderRequest).targetID);
       return MoveLeaderResponse.create({ header: server.header() });
     }),
-    alarm: unary(probe, (request) => {
-      const { action } = request as AlarmRequest;
-      if (action !== AlarmRequest_AlarmAction.GET) throw etcdError('ERR_UNIMPLEMENTED');
-      return AlarmResponse.create({ header: server.header(), alarms: [] });
-    }),
+    alarm: unary(probe, (request) => server.alarm(request as AlarmRequest)),
   };
 }

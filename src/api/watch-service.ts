@@ -14,10 +14,10 @@ import {
   WatchCreateRequest_FilterType, WatchResponse, type WatchCreateRequest, type WatchRequest,
 } from '../proto/gen/etcdserverpb.js';
 import type { EtcdServer } from '../server/etcd-server.js';
-import { fragmentResponse } from '../mvcc/watch/fragment.js';
-import { WatchableStore, type WatchableStoreOptions } from '../mvcc/watch/watchable-store.js';
-import { INVALID_WATCH_ID, WATCH_STREAM_CONTROL_BUFFER, WatchStream } from '../mvcc/watch/watch-stream.js';
-import type { WatchOutput } from '../mvcc/watch/watcher.js';
+import {
+  fragmentResponse, INVALID_WATCH_ID, WATCH_STREAM_CONTROL_BUFFER, WatchableStore, WatchStream,
+  type WatchableStoreOptions, type WatchOutput,
+} from '../mvcc/watch/index.js';
 import { toServiceError } from './grpc-errors.js';
 import { requiresLeader, type LeaderProbe } from './unary.js';
 

@@ -1,6 +1,5 @@
 import { assert } from '../base/assert.js';
 import { BUCKET_NAMES, type BucketName } from './buckets.js';
-import { compareBinaryStrings } from './bytes.js';
 
 /** A pending value: bytes to write, or DELETED to remove the key at commit. */
 export const DELETED = null;
@@ -24,7 +23,8 @@ class PendingBucket {
   /** Keys in [start, end) in byte order; `end` undefined means no upper bound. */
   keysInRange(start: string, end: string | undefined): string[] {
     if (this.writes.size === 0) return [];
-    if (this.sortedKeys === undefined) this.sortedKeys = [...this.writes.keys()].sort(compareBinaryStrings);
+    // The default sort compares UTF-16 code units: for binary strings that is byte order.
+    if (this.sortedKeys === undefined) this.sortedKeys = [...this.writes.keys()].sort();
     const keys = this.sortedKeys;
     let low = lowerBound(keys, start);
     const result: string[] = [];

@@ -25,7 +25,7 @@ export function collectOverlay(
     }
   }
   const keys = [...merged.keys()];
-  if (overlays.length > 1) keys.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  if (overlays.length > 1) keys.sort(); // code-unit order = byte order for binary strings
   return keys.map((key) => ({ keyBytes: binaryStringToBytes(key), value: merged.get(key)! }));
 }
 

@@ -31,7 +31,7 @@ export const SERVER_FLAGS: readonly FlagSpec[] = [
   f('listen-metrics-urls', 'urls', '', 'accepted', 'List of URLs to serve /metrics and /health.'),
   f('max-snapshots', 'int', '5', 'used', 'Maximum number of snapshot files to retain (0 is unlimited).'),
   f('max-wals', 'int', '5', 'used', 'Maximum number of wal files to retain (0 is unlimited).'),
-  f('quota-backend-bytes', 'int', '0', 'accepted', 'Raise alarms when backend size exceeds the given quota (0 defaults to 2 GiB).'),
+  f('quota-backend-bytes', 'int', '0', 'used', 'Raise alarms when backend size exceeds the given quota (0 defaults to 2 GiB).'),
   f('backend-bbolt-freelist-type', 'string', 'map', 'accepted', 'BoltDB freelist type (no effect: tetcd uses LMDB).'),
   f('backend-batch-interval', 'duration', '100ms', 'used', 'Maximum time before committing the backend transaction.'),
   f('backend-batch-limit', 'int', '10000', 'used', 'Maximum operations before committing the backend transaction.'),

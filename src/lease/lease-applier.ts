@@ -47,7 +47,8 @@ export class LeaseApplier {
     if (request.leaseGrant !== undefined) {
       const lease = this.lessor.grant(request.leaseGrant.ID, request.leaseGrant.TTL);
       const revision = this.store.currentRevision();
-      const response = LeaseGrantResponse.create({ header: ResponseHeader.create({ revision }), ID: lease.id, TTL: lease.ttlSeconds });
+      const header = ResponseHeader.create({ revision });
+      const response = LeaseGrantResponse.create({ header, ID: lease.id, TTL: lease.ttlSeconds });
       return { response, events: [], revision };
     }
     if (request.leaseRevoke !== undefined) return this.revoke(request.leaseRevoke.ID);
@@ -56,7 +57,8 @@ export class LeaseApplier {
         this.lessor.checkpoint(checkpoint.ID, Math.max(0, checkpoint.remainingTTL));
       }
       const revision = this.store.currentRevision();
-      return { response: LeaseCheckpointResponse.create({ header: ResponseHeader.create({ revision }) }), events: [], revision };
+      const response = LeaseCheckpointResponse.create({ header: ResponseHeader.create({ revision }) });
+      return { response, events: [], revision };
     }
     return undefined;
   }

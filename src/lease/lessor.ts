@@ -95,7 +95,8 @@ export class Lessor {
     if (ttlSeconds > Limits.leaseTtlSecondsMax) throw etcdError('ERR_LEASE_TTL_TOO_LARGE');
     if (this.leases.has(id)) throw etcdError('ERR_LEASE_EXIST');
     assert(this.leases.size < LEASES_MAX, 'too many leases');
-    const lease: Lease = { id, ttlSeconds: Math.max(ttlSeconds, this.minTtlSeconds), remainingTtlSeconds: 0, keys: new Set() };
+    const ttl = Math.max(ttlSeconds, this.minTtlSeconds);
+    const lease: Lease = { id, ttlSeconds: ttl, remainingTtlSeconds: 0, keys: new Set() };
     this.persist(lease);
     this.leases.set(id, lease);
     this.observer?.granted(lease);
@@ -145,7 +146,9 @@ export class Lessor {
   }
 
   private persist(lease: Lease): void {
-    const record: LeaseRecord = { id: lease.id, ttlSeconds: lease.ttlSeconds, remainingTtlSeconds: lease.remainingTtlSeconds };
+    const record: LeaseRecord = {
+      id: lease.id, ttlSeconds: lease.ttlSeconds, remainingTtlSeconds: lease.remainingTtlSeconds,
+    };
     this.backend.put('lease', encodeLeaseKey(lease.id), encodeLeaseRecord(record));
   }
 }

@@ -157,7 +157,8 @@ export class KeyIndexBuilder {
 
   /** The finished index. The builder must not be used afterwards. */
   build(): KeyIndex {
-    const keys = [...this.histories.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    // The default sort compares UTF-16 code units: for binary strings that is byte order.
+    const keys = [...this.histories.keys()].sort();
     const values = keys.map((key) => this.histories.get(key)!);
     this.histories.clear();
     return new KeyIndex(SortedStringMap.fromSorted(keys, values));

@@ -1,5 +1,5 @@
 /** Message helpers: construction with defaults and type classification. */
-import { MessageType, type Message, type NodeId } from './types.js';
+import { MessageType, type Message } from './types.js';
 
 const EMPTY = new Uint8Array(0);
 
@@ -39,8 +39,4 @@ export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.byteLength !== b.byteLength) return false;
   for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false;
   return true;
-}
-
-export function nodeIdMax(a: NodeId, b: NodeId): NodeId {
-  return a > b ? a : b;
 }

@@ -13,7 +13,7 @@ import { formatIdHex } from '../base/ids.js';
 import { SeededRandom } from '../base/random.js';
 import { Backend } from '../backend/backend.js';
 import {
-  CompactionRequest, InternalRaftRequest, MemberAttributes, ClusterMemberAttrSetRequest, ResponseHeader,
+  AlarmRequest, AlarmRequest_AlarmAction, AlarmResponse, AlarmType, CompactionRequest, InternalRaftRequest, MemberAttributes, ClusterMemberAttrSetRequest, ResponseHeader,
   type CompactionResponse, type DeleteRangeRequest, type DeleteRangeResponse,
   type PutRequest, type PutResponse, type RangeRequest, type RangeResponse, type TxnRequest, type TxnResponse,
   type LeaseGrantRequest, type LeaseGrantResponse, type LeaseLeasesResponse, type LeaseRevokeResponse,
@@ -32,6 +32,7 @@ import { isTxnReadOnly } from './apply/compare.js';
 import { EntryApplier, type ApplyResult, type EventsListener } from './apply/entry-applier.js';
 import { bootstrap, memberPaths, type Bootstrapped, type MemberInfo } from './bootstrap.js';
 import { AutoCompactor, parseRetention } from './auto-compactor.js';
+import { AlarmStore, QUOTA_OVERHEAD_BYTES_PER_KEY, txnHasPut } from './alarms.js';
 import { IdGenerator } from './id-generator.js';
 import { LinearizableReads } from './linearizable-reads.js';
 import { ClusterManager } from './membership/cluster-manager.js';
@@ -75,6 +76,7 @@ export class EtcdServer implements TransportHandler {
   private publishTimer: NodeJS.Timeout | undefined;
   private outgoingSnapshots = 0;
   private readonly autoCompactor: AutoCompactor | undefined;
+  readonly alarms: AlarmStore;
   private autoCompactTimer: NodeJS.Timeout | undefined;
   private readonly stopHandlers: Array<(error?: unknown) => void> = [];
   /** Requests time out after etcd's ReqTimeout: 5 s + 2 x election timeout. */
@@ -137,6 +139,8 @@ export class EtcdServer implements TransportHandler {
     this.reads.onApplied(applied);
     this.driver.beforeReady = () => this.reads.startRound();
     this.autoCompactor = this.createAutoCompactor();
+    this.alarms = new AlarmStore(this.backend);
+    this.entries.applyGuard = (request) => this.guardApply(request);
   }
 
   /** Opens storage (new member or restart), replays the WAL and starts the Ready loop and peers. */
@@ -213,6 +217,10 @@ export class EtcdServer implements TransportHandler {
     return this.backend.sizeBytes();
   }
 
+  quotaBytes(): number {
+    return this.options.quotaBackendBytes;
+  }
+
   backendSizeInUseBytes(): number {
     return this.backend.sizeInUseBytes();
   }
@@ -235,6 +243,7 @@ export class EtcdServer implements TransportHandler {
 
   async range(request: RangeRequest): Promise<RangeResponse> {
     checkRangeRequest(request);
+    this.alarms.checkData();
     if (!request.serializable) await this.linearizableRead();
     const response = this.kv.range(request);
     response.header = this.header(response.header?.revision ?? 0);
@@ -243,6 +252,7 @@ export class EtcdServer implements TransportHandler {
 
   async put(request: PutRequest): Promise<PutResponse> {
     checkPutRequest(request);
+    await this.checkQuota(request.key.length + request.value.length + QUOTA_OVERHEAD_BYTES_PER_KEY);
     const result = await this.propose(InternalRaftRequest.create({ put: request }));
     const response = result.response as PutResponse;
     response.header = this.header(response.header?.revision ?? 0);
@@ -251,6 +261,7 @@ export class EtcdServer implements TransportHandler {
 
   async deleteRange(request: DeleteRangeRequest): Promise<DeleteRangeResponse> {
     checkDeleteRequest(request);
+    this.alarms.checkData();
     const result = await this.propose(InternalRaftRequest.create({ deleteRange: request }));
     const response = result.response as DeleteRangeResponse;
     response.header = this.header(response.header?.revision ?? 0);
@@ -266,6 +277,7 @@ export class EtcdServer implements TransportHandler {
       response.header = this.header(response.header?.revision ?? 0);
       return response;
     }
+    if (txnHasPut(request)) await this.checkQuota(QUOTA_OVERHEAD_BYTES_PER_KEY);
     const result = await this.propose(InternalRaftRequest.create({ txn: request }));
     const response = result.response as TxnResponse;
     response.header = this.header(response.header?.revision ?? 0);
@@ -406,6 +418,46 @@ export class EtcdServer implements TransportHandler {
     });
   }
 
+  /** etcd's capped and corrupt appliers, and the Alarm request itself, at apply time. */
+  private guardApply(request: InternalRaftRequest): ApplyResult | undefined {
+    if (request.alarm !== undefined) {
+      const alarms = this.alarms.apply(request.alarm);
+      this.logger.warn({ action: request.alarm.action, alarm: request.alarm.alarm, 'member-id': formatIdHex(request.alarm.memberID) },
+        request.alarm.action === AlarmRequest_AlarmAction.ACTIVATE ? 'alarm raised' : 'alarm disarmed');
+      return { response: AlarmResponse.create({ alarms }) };
+    }
+    const isData = request.put !== undefined || request.deleteRange !== undefined || request.txn !== undefined ||
+      request.compaction !== undefined || request.leaseGrant !== undefined || request.leaseRevoke !== undefined;
+    if (isData) this.alarms.checkData();
+    if (request.put !== undefined || request.leaseGrant !== undefined ||
+        (request.txn !== undefined && txnHasPut(request.txn))) {
+      this.alarms.checkSpace();
+    }
+    return undefined;
+  }
+
+  /** Checks alarms and the backend quota before proposing a request that adds data. */
+  private async checkQuota(costBytes: number): Promise<void> {
+    this.alarms.checkData();
+    this.alarms.checkSpace();
+    if (this.backend.sizeBytes() + costBytes < this.options.quotaBackendBytes) return;
+    this.logger.warn({ 'quota-size-bytes': this.options.quotaBackendBytes, 'db-size-bytes': this.backend.sizeBytes() },
+      'exceeded the backend quota; raising the NOSPACE alarm');
+    await this.alarm(AlarmRequest.create({ action: AlarmRequest_AlarmAction.ACTIVATE, memberID: this.memberId,
+      alarm: AlarmType.NOSPACE })).catch(() => undefined);
+    throw etcdError('ERR_NO_SPACE');
+  }
+
+  /** Alarm RPC: GET is answered locally; ACTIVATE/DEACTIVATE go through raft. */
+  async alarm(request: AlarmRequest): Promise<AlarmResponse> {
+    if (request.action === AlarmRequest_AlarmAction.GET) {
+      return AlarmResponse.create({ header: this.header(), alarms: this.alarms.list(request.alarm) });
+    }
+    const response = (await this.propose(InternalRaftRequest.create({ alarm: request }))).response as AlarmResponse;
+    response.header = this.header();
+    return response;
+  }
+
   private createAutoCompactor(): AutoCompactor | undefined {
     const { autoCompactionMode: mode, autoCompactionRetention: text } = this.options;
     if (text === '0' || text === '') return undefined;
@@ -491,6 +543,7 @@ export class EtcdServer implements TransportHandler {
     this.store = await MvccStore.open(this.backend);
     this.membership = new Membership(this.backend);
     this.leases.replaceState(this.backend, this.store);
+    this.alarms.reset(this.backend);
     this.kv = new KvApplier(this.store, this.leases.lessor);
     this.entries.replaceStateMachine(this.store, this.kv, index, snapshot.metadata.confState);
     this.snapshots.resetTo(index, index, snapshot.metadata.confState);
@@ -538,3 +591,4 @@ export class EtcdServer implements TransportHandler {
     for (const handler of this.stopHandlers) handler(error);
   }
 }
+

@@ -182,7 +182,7 @@ export function deriveOptions(seed: number, profile: SimProfile, overrides: Part
     readRatio: random.float() * 0.5,
     casRatio: random.float() * 0.4,
     clientTimeoutTicks: pick(random, [30, 60, 120]),
-    confChangeRate: maybe(random, 0.5, 0.005, 0.03),
+    confChangeRate: maybe(random, 0.4, 0.01, 0.06),
     transferRate: maybe(random, 0.5, 0.003, 0.02),
     snapshotEntries: pick(random, [5, 10, 20, 50, 1000]),
     compactKeepEntries: pick(random, [0, 0, 2, 10]),

@@ -113,7 +113,8 @@ export class PeerListener {
   }
 
   /** A follower's forwarded lease request: base64 protobuf in a header, base64 protobuf response body. */
-  private async serveLease(stream: http2.ServerHttp2Stream, path: string, headers: http2.IncomingHttpHeaders): Promise<void> {
+  private async serveLease(stream: http2.ServerHttp2Stream, path: string,
+    headers: http2.IncomingHttpHeaders): Promise<void> {
     try {
       if (this.handler.serveForwardedLease === undefined) throw new Error('lease forwarding is not supported');
       const request = Buffer.from(String(headers['x-tetcd-lease-request'] ?? ''), 'base64');

@@ -10,7 +10,8 @@ import { runEtcdctl } from '../helpers/etcdctl.js';
  * cluster that is expected to be present, and give one hash.
  * @throws AssertionError otherwise (message quotes etcdctl's output).
  */
-export async function assertClusterHashesEqual(cluster: Cluster, via: ClusterMember, expectedMembers: number): Promise<void> {
+export async function assertClusterHashesEqual(cluster: Cluster, via: ClusterMember,
+  expectedMembers: number): Promise<void> {
   const res = await runEtcdctl(via.endpoint, ['endpoint', 'hashkv', '--cluster', '-w', 'json']);
   const context = `etcdctl endpoint hashkv --cluster on ${cluster.kind} (exit ${res.exitCode}):\n${res.stdout}${res.stderr}`;
   assert.equal(res.exitCode, 0, context);

@@ -24,7 +24,8 @@ const JSON_NUMBER_FIELDS = /"(raft_term|raftTerm|raftIndex|raftAppliedIndex|dbSi
 const TOOK = /took = [0-9.]+[a-zµ]+/g;
 
 /** etcdctl prints `Member %16x <verb> cluster %16x`: ids shorter than 16 hex digits are space-padded. */
-const MEMBER_CHANGED = /^Member( +)([0-9a-f]+) (added to|removed from|updated in|promoted in) cluster( +)([0-9a-f]+)$/gm;
+const MEMBER_CHANGED =
+  /^Member( +)([0-9a-f]+) (added to|removed from|updated in|promoted in) cluster( +)([0-9a-f]+)$/gm;
 
 /** Drops correct %16x padding (so ids of different lengths compare equal); flags wrong padding. */
 function padded(pad: string, hex: string): string {

@@ -49,7 +49,9 @@ export async function waitForNewLeader(members: readonly ClusterMember[], oldLea
       }));
       const found = reports.filter((r) => r !== undefined && r.leaderId !== 0n && r.leaderId !== oldLeaderId)
         .sort((a, b) => a!.atMs - b!.atMs)[0];
-      if (found !== undefined) return { reporter: found.member, leaderId: found.leaderId, elapsedMs: found.atMs - sinceMs };
+      if (found !== undefined) {
+        return { reporter: found.member, leaderId: found.leaderId, elapsedMs: found.atMs - sinceMs };
+      }
       if (Date.now() > deadline) throw new Error(`no new leader reported within ${timeoutMs} ms`);
       await delay(PROBE_INTERVAL_MS);
     }

@@ -1,6 +1,6 @@
 /**
  * Snapshot catch-up: a 3-member cluster with --snapshot-count 1000; one follower is stopped, 20,000
- * keys are written (one put each, many in flight, so the leader snapshots and compacts its log well
+ * keys are written (txns of 3 puts, many in flight, so the leader snapshots and compacts its log
  * past the follower's index), then the follower restarts. It must install a snapshot from the leader
  * (its log says so), then serve every key, and hashkv must agree on all members.
  */
@@ -15,7 +15,13 @@ import { waitForEqualHashes, waitForKeys } from './load.js';
 const PREFIX = 'snap/';
 const KEYS = Number(process.env['SNAPSHOT_KEYS'] ?? 20_000);
 const SNAPSHOT_COUNT = 1_000;
-/** Puts in flight at once. */
+/**
+ * Keys per write (a txn of puts): 20,000 keys make ~6,700 raft entries, enough for the leader to
+ * snapshot at ~6,000 and compact its log to ~1,000 (it keeps 5,000 entries for slow followers), so the
+ * stopped follower can only catch up from a snapshot.
+ */
+const KEYS_PER_TXN = 3;
+/** Writes in flight at once. */
 const CONCURRENCY = 64;
 /** Writing all keys must fit in this (the file should stay under ~2 minutes). */
 const WRITE_BUDGET_MS = 90_000;
@@ -28,18 +34,21 @@ after(async () => {
   await cluster?.cleanup();
 });
 
-/** Puts KEYS keys through `leader`, CONCURRENCY at a time; returns key → value (all acknowledged). */
+/** Writes KEYS keys through `leader`, CONCURRENCY txns at a time; returns key → value (all acknowledged). */
 async function writeKeys(leader: ClusterMember): Promise<Map<string, string>> {
   const client = createKvClient(leader.endpoint, 20_000);
   const written = new Map<string, string>();
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < KEYS) {
-      const i = next++;
-      const key = `${PREFIX}${String(i).padStart(6, '0')}`;
-      const value = `value-${i}`;
-      await client.kv.put({ key: Buffer.from(key), value: Buffer.from(value) });
-      written.set(key, value);
+      const batch: Array<[string, string]> = [];
+      for (; batch.length < KEYS_PER_TXN && next < KEYS; next++) {
+        batch.push([`${PREFIX}${String(next).padStart(6, '0')}`, `value-${next}`]);
+      }
+      const success = batch.map(([key, value]) =>
+        ({ request_put: { key: Buffer.from(key), value: Buffer.from(value) } }));
+      await client.kv.txn({ compare: [], success, failure: [] });
+      for (const [key, value] of batch) written.set(key, value);
     }
   };
   try {

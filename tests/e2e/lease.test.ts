@@ -14,6 +14,8 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, before, test } from 'node:test';
+import * as grpc from '@grpc/grpc-js';
+import { ElectionService, LeaseService, LockService } from '../../src/proto/services.js';
 import { ETCDCTL_BIN } from '../helpers/binaries.js';
 import { createKvClient } from '../helpers/grpc-client.js';
 import { startOraclePair, stopOraclePair, type OraclePair } from '../helpers/oracle.js';
@@ -56,6 +58,7 @@ function normaliseLeaseOutput(side: Side, text: string): string {
   out = out.replace(/"ttl":(\d+),"granted-ttl":(\d+)/g, (all, remaining: string, granted: string) =>
     nearly(granted, remaining) ? `"ttl":<nearly-granted>,"granted-ttl":${granted}` : all);
   out = out.replace(/attached keys\(\[([^\]]*)\]\)/g, (_all, keys: string) => `attached keys([${keys.split(' ').sort().join(' ')}])`);
+  out = out.replace(/"leases":\[([^\]]*)\]/g, (_all, items: string) => `"leases":[${items.split(',').sort().join(',')}]`);
   const lines = out.split('\n');
   if (/^found \d+ leases$/.test(lines[0] ?? '')) out = [lines[0], ...lines.slice(1).filter((l) => l !== '').sort(), ''].join('\n');
   return out;
@@ -174,6 +177,13 @@ test('lock and elect (etcdctl recipes over KV, Lease and Watch)', async () => {
   }
 });
 
+test('Lock and Election gRPC services answer as etcd does', async () => {
+  assert.ok(pair !== undefined);
+  const oracle = await serviceTranscript(pair.oracle.endpoint);
+  const subject = await serviceTranscript(pair.subject.endpoint);
+  assert.equal(lineDiff(oracle.join('\n'), subject.join('\n')), '');
+});
+
 test('keys of an expired lease are deleted within one election timeout after expiry (subject)', async () => {
   assert.ok(pair !== undefined);
   const endpoint = pair.subject.endpoint;
@@ -225,7 +235,9 @@ test('leases and attached keys survive a restart (subject)', async () => {
 });
 
 /** A blocking etcdctl command (elect) whose stdout is awaited for a pattern; kill() sends SIGINT. */
-function startBlocking(endpoint: string, args: readonly string[]): { waitFor(until: RegExp): Promise<string>; kill(): void } {
+interface Blocking { waitFor(until: RegExp): Promise<string>; kill(): void }
+
+function startBlocking(endpoint: string, args: readonly string[]): Blocking {
   const env = { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ETCDCTL'))), ETCDCTL_API: '3' };
   const child = spawn(ETCDCTL_BIN, [`--endpoints=${endpoint}`, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
   let stdout = '';
@@ -243,4 +255,60 @@ function startBlocking(endpoint: string, args: readonly string[]): { waitFor(unt
     return stdout;
   };
   return { waitFor, kill: () => { if (child.exitCode === null) child.kill('SIGINT'); } };
+}
+
+type Unary = (request: unknown, callback: (error: grpc.ServiceError | null, response: never) => void) => void;
+
+/** Drives the Lease, Lock and Election services with raw gRPC; returns a server-independent transcript. */
+async function serviceTranscript(endpoint: string): Promise<string[]> {
+  const make = (definition: grpc.ServiceDefinition, name: string): Record<string, Unary> & grpc.Client =>
+    new (grpc.makeGenericClientConstructor(definition, name))(endpoint, grpc.credentials.createInsecure()) as never;
+  const lease = make(LeaseService, 'Lease');
+  const lock = make(LockService, 'Lock');
+  const election = make(ElectionService, 'Election');
+  const call = <T>(client: Record<string, Unary>, method: string, request: unknown): Promise<T> =>
+    new Promise((resolve, reject) => client[method]!.call(client, request, (error, response) => (error ? reject(error) : resolve(response))));
+  const lines: string[] = [];
+  const attempt = async (label: string, run: () => Promise<string>): Promise<void> => {
+    try {
+      lines.push(`${label}: ${await run()}`);
+    } catch (error) {
+      lines.push(`${label}: error ${(error as grpc.ServiceError).code} ${(error as grpc.ServiceError).details}`);
+    }
+  };
+  try {
+    const granted = await call<{ ID: bigint; header: { revision: number } }>(lease, 'leaseGrant', { TTL: 60, ID: 0n });
+    const base = granted.header.revision;
+    const hex = granted.ID.toString(16);
+    const text = (bytes: Uint8Array): string => Buffer.from(bytes).toString('utf8').replaceAll(hex, '<lease>');
+    const rev = (revision: number): string => `base+${revision - base}`;
+    const enc = (value: string): Uint8Array => Buffer.from(value);
+    await attempt('lock', async () => {
+      const r = await call<{ key: Uint8Array; header: { revision: number } }>(lock, 'lock', { name: enc('svc-lock'), lease: granted.ID });
+      await attempt('unlock', async () => rev((await call<{ header: { revision: number } }>(lock, 'unlock', { key: r.key })).header.revision));
+      return `${text(r.key)} ${rev(r.header.revision)}`;
+    });
+    await attempt('lock unknown lease', async () => String(await call(lock, 'lock', { name: enc('svc-lock'), lease: 0x1234n })));
+    type Leader = { name: Uint8Array; key: Uint8Array; rev: number; lease: bigint };
+    let leader: Leader | undefined;
+    await attempt('campaign', async () => {
+      leader = (await call<{ leader: Leader }>(election, 'campaign', { name: enc('svc-el'), lease: granted.ID, value: enc('v1') })).leader;
+      return `${text(leader.name)} ${text(leader.key)} ${rev(leader.rev)} ${leader.lease === granted.ID}`;
+    });
+    const showLeader = async (): Promise<string> => {
+      const r = await call<{ kv: { key: Uint8Array; value: Uint8Array; createRevision: number; modRevision: number } }>(
+        election, 'leader', { name: enc('svc-el') });
+      return `${text(r.kv.key)}=${text(r.kv.value)} ${rev(r.kv.createRevision)} ${rev(r.kv.modRevision)}`;
+    };
+    await attempt('leader', showLeader);
+    await attempt('proclaim', async () => String(!!(await call(election, 'proclaim', { leader, value: enc('v2') }))));
+    await attempt('leader after proclaim', showLeader);
+    await attempt('proclaim stale', async () => String(await call(election, 'proclaim', { leader: { ...leader!, rev: 1 }, value: enc('x') })));
+    await attempt('resign', async () => String(!!(await call(election, 'resign', { leader }))));
+    await attempt('leader after resign', showLeader);
+    await attempt('revoke', async () => rev((await call<{ header: { revision: number } }>(lease, 'leaseRevoke', { ID: granted.ID })).header.revision));
+  } finally {
+    for (const client of [lease, lock, election]) client.close();
+  }
+  return lines;
 }

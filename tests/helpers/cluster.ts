@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assert } from '../../src/base/assert.js';
 import { ETCD_BIN, TETCD_BIN, requireOracleBinaries, requireTetcdBinary } from './binaries.js';
-import { runEtcdctl } from './etcdctl.js';
+import { runEtcdctl, type EtcdctlResult } from './etcdctl.js';
 import { allocatePort } from './ports.js';
 import { READY_LINE, type ServerKind } from './server.js';
 
@@ -26,8 +26,8 @@ export const ELECTION_MS_DEFAULT = 1_000;
 const STOP_GRACE_MS = 5_000;
 /** Interval between polls while waiting for a condition. */
 export const POLL_INTERVAL_MS = 100;
-/** Time `member add` is retried while the cluster reports itself unhealthy for reconfiguration. */
-const MEMBER_ADD_TIMEOUT_MS = 30_000;
+/** Time `member add` / `member remove` are retried while the cluster reports itself unhealthy for reconfiguration. */
+const RECONFIGURE_TIMEOUT_MS = 30_000;
 /** Lines quoted per member in failure reports. */
 const LOG_TAIL_LINES = 40;
 
@@ -326,6 +326,18 @@ export interface AddMemberOptions {
 
 let clusterSerial = 0;
 
+/**
+ * Runs a membership-changing etcdctl command. etcd refuses reconfiguration ("unhealthy cluster") until
+ * every member has been connected for a few seconds; that one error is retried for a while.
+ */
+async function reconfigure(endpoints: string, args: readonly string[]): Promise<EtcdctlResult> {
+  return waitFor(args.slice(0, 2).join(' '), RECONFIGURE_TIMEOUT_MS, async () => {
+    const attempt = await runEtcdctl(endpoints, args);
+    if (attempt.exitCode !== 0 && attempt.stderr.includes('unhealthy cluster')) return undefined;
+    return attempt;
+  });
+}
+
 /** An N-member cluster; see Cluster.start. */
 export class Cluster {
   readonly members: ClusterMember[] = [];
@@ -452,13 +464,7 @@ export class Cluster {
     const peer = await allocatePort();
     const peerUrl = `http://127.0.0.1:${peer}`;
     const args = ['member', 'add', name, `--peer-urls=${peerUrl}`, ...(options.learner === true ? ['--learner'] : [])];
-    // etcd refuses reconfiguration ("unhealthy cluster") until every member has been connected for a
-    // few seconds after startup; retry that one error.
-    const res = await waitFor('member add', MEMBER_ADD_TIMEOUT_MS, async () => {
-      const attempt = await runEtcdctl(this.endpoints(), args);
-      if (attempt.exitCode !== 0 && attempt.stderr.includes('unhealthy cluster')) return undefined;
-      return attempt;
-    });
+    const res = await reconfigure(this.endpoints(), args);
     if (res.exitCode !== 0) throw new Error(`member add failed (${res.exitCode}): ${res.stderr}${res.stdout}`);
     const initialCluster = /ETCD_INITIAL_CLUSTER="([^"]*)"/.exec(res.stdout)?.[1];
     assert(initialCluster !== undefined, `member add printed no ETCD_INITIAL_CLUSTER:\n${res.stdout}`);
@@ -474,7 +480,7 @@ export class Cluster {
   async removeMember(target: ClusterMember): Promise<string> {
     assert(target.id !== undefined, `${target.name} id unknown`);
     const via = this.running().filter((m) => m !== target);
-    const res = await runEtcdctl(this.endpoints(via), ['member', 'remove', target.id.toString(16)]);
+    const res = await reconfigure(this.endpoints(via), ['member', 'remove', target.id.toString(16)]);
     if (res.exitCode !== 0) throw new Error(`member remove failed (${res.exitCode}): ${res.stderr}${res.stdout}`);
     return res.stdout;
   }
@@ -522,7 +528,8 @@ export class Cluster {
  * Runs `body`; if it throws, appends every member's log tail to the error message (clusters may be
  * undefined if startup failed).
  */
-export async function withClusterLogs<T>(clusters: ReadonlyArray<Cluster | undefined>, body: () => Promise<T>): Promise<T> {
+export async function withClusterLogs<T>(clusters: ReadonlyArray<Cluster | undefined>,
+  body: () => Promise<T>): Promise<T> {
   try {
     return await body();
   } catch (error) {

@@ -122,8 +122,17 @@ export class EntryApplier {
     this.wait.trigger(request.ID, result);
   }
 
+  /**
+   * Runs before the KV/lease appliers (etcd's capped and corrupt appliers, and server-level requests such
+   * as alarms): throwing an EtcdError rejects the request on every member alike; returning a result
+   * completes it without the other appliers.
+   */
+  applyGuard: ((request: InternalRaftRequest) => ApplyResult | undefined) | undefined;
+
   private dispatch(request: InternalRaftRequest): ApplyResult {
     try {
+      const guarded = this.applyGuard?.(request);
+      if (guarded !== undefined) return guarded;
       const write = request.put !== undefined ? this.kv.put(request.put)
         : request.deleteRange !== undefined ? this.kv.deleteRange(request.deleteRange)
           : request.txn !== undefined ? this.kv.txn(request.txn) : undefined;

@@ -18,6 +18,9 @@ import { leaseHandlers } from './lease-service.js';
 import { lockHandlers } from './lock-service.js';
 import { maintenanceHandlers } from './maintenance-service.js';
 import type { LeaderProbe } from './unary.js';
+import { ClientListener } from './h2/client-listener.js';
+import { GrpcH2Server } from './h2/grpc-h2-server.js';
+import { httpEndpoints } from './http-endpoints.js';
 import { watchHandlers } from './watch-service.js';
 
 export interface GrpcServerOptions {
@@ -28,6 +31,39 @@ export interface GrpcServerOptions {
   keepaliveTimeoutMs: number;
 }
 
+/** Anything services can be registered on: grpc-js's Server or tetcd's GrpcH2Server. */
+export interface ServiceRegistry {
+  addService(definition: grpc.ServiceDefinition, implementation: grpc.UntypedServiceImplementation): void;
+}
+
+/** Registers every etcd service tetcd serves (Auth answers Unimplemented until it lands). */
+export function registerServices(registry: ServiceRegistry, server: EtcdServer): void {
+  const probe: LeaderProbe = { hasLeader: () => server.leaderId() !== 0n, isLearner: () => server.isLearner() };
+  registry.addService(KVService, kvHandlers(server, probe));
+  registry.addService(MaintenanceService, maintenanceHandlers(server, probe));
+  registry.addService(ClusterService, clusterHandlers(server, probe));
+  registry.addService(WatchService, watchHandlers(server, probe));
+  registry.addService(LeaseService, leaseHandlers(server, probe));
+  registry.addService(LockService, lockHandlers(server, probe));
+  registry.addService(ElectionService, electionHandlers(server, probe));
+  registry.addService(HealthService, {
+    check: (_call: unknown, callback: grpc.sendUnaryData<HealthCheckResponse>) =>
+      callback(null, HealthCheckResponse.create({ status: HealthCheckResponse_ServingStatus.SERVING })),
+  });
+  registry.addService(AuthService, {});
+}
+
+/**
+ * The client port as tetcd serves it by default: gRPC on node:http2 plus HTTP/1.1 endpoints on the same
+ * port. Bind with `listener.listen(host, port)`.
+ */
+export function createClientListener(server: EtcdServer, options: GrpcServerOptions): ClientListener {
+  const grpcServer = new GrpcH2Server(options.maxRequestBytes + Limits.grpcOverheadBytes);
+  registerServices(grpcServer, server);
+  return new ClientListener(grpcServer, httpEndpoints(server), { maxConcurrentStreams: options.maxConcurrentStreams });
+}
+
+/** The same services on grpc-js's server (TETCD_GRPC_SERVER=grpc-js; gRPC only, no HTTP on the port). */
 export function createGrpcServer(server: EtcdServer, options: GrpcServerOptions): grpc.Server {
   const grpcServer = new grpc.Server({
     'grpc.max_receive_message_length': options.maxRequestBytes + Limits.grpcOverheadBytes,
@@ -38,21 +74,7 @@ export function createGrpcServer(server: EtcdServer, options: GrpcServerOptions)
     'grpc.http2.min_ping_interval_without_data_ms': options.keepaliveMinTimeMs,
     'grpc.keepalive_permit_without_calls': 1,
   });
-  const probe: LeaderProbe = { hasLeader: () => server.leaderId() !== 0n, isLearner: () => server.isLearner() };
-  grpcServer.addService(KVService, kvHandlers(server, probe));
-  grpcServer.addService(MaintenanceService, maintenanceHandlers(server, probe));
-  grpcServer.addService(ClusterService, clusterHandlers(server, probe));
-  grpcServer.addService(WatchService, watchHandlers(server, probe));
-  grpcServer.addService(LeaseService, leaseHandlers(server, probe));
-  grpcServer.addService(LockService, lockHandlers(server, probe));
-  grpcServer.addService(ElectionService, electionHandlers(server, probe));
-  grpcServer.addService(HealthService, {
-    check: (_call: unknown, callback: grpc.sendUnaryData<HealthCheckResponse>) =>
-      callback(null, HealthCheckResponse.create({ status: HealthCheckResponse_ServingStatus.SERVING })),
-  });
-  for (const service of [AuthService]) {
-    grpcServer.addService(service, {});
-  }
+  registerServices(grpcServer, server);
   return grpcServer;
 }
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Backend } from './backend.js';
@@ -19,8 +19,15 @@ async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<bo
   return true;
 }
 
+const tempDirs: string[] = [];
+process.once('exit', () => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+
 function tempPath(): string {
-  return join(mkdtempSync(join(tmpdir(), 'tetcd-backend-')), 'db');
+  const dir = mkdtempSync(join(tmpdir(), 'tetcd-backend-'));
+  tempDirs.push(dir);
+  return join(dir, 'db');
 }
 
 function rangeText(backend: Backend, start: string, end?: string, limit?: number): string[] {

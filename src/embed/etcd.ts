@@ -7,7 +7,8 @@
  *   await member.close();
  */
 import type * as grpc from '@grpc/grpc-js';
-import { bindGrpc, createGrpcServer } from '../api/grpc-server.js';
+import { bindGrpc, createClientListener, createGrpcServer } from '../api/grpc-server.js';
+import type { ClientListener } from '../api/h2/client-listener.js';
 import { systemClock } from '../platform/clock.js';
 import { createLogger, type Logger } from '../platform/logger.js';
 import { EtcdServer } from '../server/etcd-server.js';
@@ -42,20 +43,40 @@ export async function startEtcd(config: ServerConfig, logger: Logger = createLog
     return transport;
   });
   const peerTransport: PeerTransport = transport!;
-  let grpcServer: grpc.Server | undefined;
   const clientPorts: number[] = [];
+  const grpcOptions = {
+    maxRequestBytes: config.maxRequestBytes, maxConcurrentStreams: config.maxConcurrentStreams,
+    keepaliveMinTimeMs: config.grpcKeepaliveMinTimeMs, keepaliveIntervalMs: config.grpcKeepaliveIntervalMs,
+    keepaliveTimeoutMs: config.grpcKeepaliveTimeoutMs,
+  };
+  // Default: tetcd's gRPC-on-node:http2 server sharing the port with HTTP/1.1 endpoints; grpc-js remains
+  // selectable (TETCD_GRPC_SERVER=grpc-js) for comparison.
+  const useGrpcJs = process.env['TETCD_GRPC_SERVER'] === 'grpc-js';
+  const listeners: ClientListener[] = [];
+  let grpcServer: grpc.Server | undefined;
+  const shutdownClients = async (): Promise<void> => {
+    await Promise.all(listeners.map((l) => l.close()));
+    if (grpcServer !== undefined) await new Promise<void>((resolve) => grpcServer!.tryShutdown(() => resolve()));
+  };
   try {
-    grpcServer = createGrpcServer(server, {
-      maxRequestBytes: config.maxRequestBytes, maxConcurrentStreams: config.maxConcurrentStreams,
-      keepaliveMinTimeMs: config.grpcKeepaliveMinTimeMs, keepaliveIntervalMs: config.grpcKeepaliveIntervalMs,
-      keepaliveTimeoutMs: config.grpcKeepaliveTimeoutMs,
-    });
     for (const url of config.listenPeerUrls) {
       await peerTransport.listen(url.hostname === 'localhost' ? '127.0.0.1' : url.hostname, Number(url.port));
     }
-    for (const url of config.listenClientUrls) clientPorts.push(await bindGrpc(grpcServer, url));
+    if (useGrpcJs) {
+      grpcServer = createGrpcServer(server, grpcOptions);
+      for (const url of config.listenClientUrls) clientPorts.push(await bindGrpc(grpcServer, url));
+    } else {
+      for (const url of config.listenClientUrls) {
+        const listener = createClientListener(server, grpcOptions);
+        listeners.push(listener);
+        const host = url.hostname === 'localhost' ? '127.0.0.1' : url.hostname;
+        clientPorts.push(await listener.listen(host, Number(url.port)).catch((error: Error) => {
+          throw new Error(`listen tcp ${host}:${url.port}: ${error.message}`);
+        }));
+      }
+    }
   } catch (error) {
-    grpcServer?.forceShutdown();
+    await shutdownClients().catch(() => undefined);
     await server.stop();
     throw error;
   }
@@ -64,14 +85,14 @@ export async function startEtcd(config: ServerConfig, logger: Logger = createLog
   let closed: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closed ??= (async () => {
-      await new Promise<void>((resolve) => grpcServer!.tryShutdown(() => resolve()));
+      await shutdownClients();
       await server.stop();
       logger.info({ name: config.name }, 'stopped serving');
     })();
     return closed;
   };
   server.onStop((error) => {
-    if (error !== undefined) grpcServer?.forceShutdown();
+    if (error !== undefined) void shutdownClients();
   });
   return { server, clientPorts, close };
 }

@@ -142,3 +142,28 @@ test('eventsBetween refuses compacted history', async () => {
   assert.deepEqual(store.eventsBetween(4, 6, 1).map((e) => e.kv!.modRevision), [4]);
   await closeStore(opened);
 });
+
+test('compaction then defrag shrinks the file and keeps data and hashes', async () => {
+  const path = tempDbPath();
+  const opened = await openStore(path);
+  const { store, backend } = opened;
+  const big = 'v'.repeat(2000);
+  for (let i = 0; i < 600; i++) put(store, `key${i % 20}`, `${i}-${big}`);
+  await backend.forceCommit();
+  await store.compact(store.currentRevision()).done;
+  await backend.forceCommit();
+  const hash = store.hashByRevision(0);
+  const rows = show(store, '\0', '\0');
+  const before = backend.sizeBytes();
+  await backend.defrag();
+  assert.ok(backend.sizeBytes() < before / 2, `size ${backend.sizeBytes()} vs ${before}`);
+  assert.ok(backend.sizeInUseBytes() <= backend.sizeBytes());
+  assert.deepEqual(store.hashByRevision(0), hash);
+  assert.deepEqual(show(store, '\0', '\0'), rows);
+  put(store, 'after', 'defrag');
+  await closeStore(opened);
+  const reopened = await openStore(path);
+  assert.deepEqual(show(reopened.store, 'after'), ['after=defrag@602/602/1']);
+  assert.equal(reopened.store.compactRevision(), 601);
+  await closeStore(reopened);
+});

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Backend, type BackendOptions } from '../backend/backend.js';
@@ -8,9 +8,16 @@ import { MvccStore, type MvccStoreOptions } from './store.js';
 export const enc = (text: string): Uint8Array => new TextEncoder().encode(text);
 export const dec = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
 
-/** A fresh backend file path in a new temp directory. */
+const tempDirs: string[] = [];
+process.once('exit', () => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh backend file path in a new temp directory (removed when the process exits). */
 export function tempDbPath(): string {
-  return join(mkdtempSync(join(tmpdir(), 'tetcd-mvcc-')), 'db');
+  const dir = mkdtempSync(join(tmpdir(), 'tetcd-mvcc-'));
+  tempDirs.push(dir);
+  return join(dir, 'db');
 }
 
 /** Opens backend + store at `path`. */

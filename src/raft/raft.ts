@@ -12,6 +12,7 @@ import { makeMessage } from './messages.js';
 import { RaftLog, payloadSizeBytes } from './raft-log.js';
 import { ReadOnly } from './read-only.js';
 import { stepRaft } from './step.js';
+import { releasePendingReadIndexMessages } from './step-leader.js';
 import { ProgressTracker } from './tracker.js';
 import {
   EntryType, MessageType, NONE, StateType,
@@ -289,7 +290,8 @@ export class Raft {
       prevTerm = this.raftLog.term(pr.next - 1);
       entries = this.raftLog.entriesFrom(pr.next, this.maxMsgSizeBytes);
     } catch (error) {
-      if (!(error instanceof RaftStorageError)) throw error;
+      // Only compaction means "send a snapshot"; anything else is a storage bug.
+      if (!(error instanceof RaftStorageError) || error.kind !== 'compacted') throw error;
       return this.maybeSendSnapshot(to);
     }
     if (entries.length === 0 && !sendIfEmpty) return false;
@@ -424,6 +426,7 @@ export class Raft {
     this.isLearner = pr !== undefined && pr.isLearner;
     if (this.state !== StateType.Leader || cs.voters.length === 0) return cs;
     if (this.maybeCommit()) {
+      releasePendingReadIndexMessages(this);
       this.bcastAppend();
     } else {
       this.tracker.visit((id) => {

@@ -37,7 +37,8 @@ export class RawNode implements RawNodeApi {
 
   /**
    * Creates a node from `config.storage` (restart) or an empty storage (fresh node; bootstrap a cluster
-   * by applying a snapshot whose ConfState lists the initial voters). @throws AssertionError on bad config.
+   * by applying a snapshot whose ConfState lists the initial voters). @throws AssertionError on a bad
+   * config (see validateConfig) or inconsistent storage (e.g. hardState.commit > lastIndex, applied > commit).
    */
   constructor(config: Config, logger?: RaftLogger) {
     this.raft = new Raft(config, logger);
@@ -117,8 +118,11 @@ export class RawNode implements RawNodeApi {
     if (this.pendingReady !== undefined) return false;
     const r = this.raft;
     if (r.pendingBroadcast && r.state === StateType.Leader) return true;
-    if (!softStateEqual(r.softState(), this.prevSoftState)) return true;
-    if (!hardStateEqual(r.hardState(), this.prevHardState)) return true;
+    // Field comparisons (no allocation): hasReady() runs on every loop iteration of the server.
+    const soft = this.prevSoftState;
+    if (r.lead !== soft.lead || r.state !== soft.raftState) return true;
+    const hard = this.prevHardState;
+    if (r.term !== hard.term || r.vote !== hard.vote || r.raftLog.committed !== hard.commit) return true;
     if (r.raftLog.hasPendingSnapshot()) return true;
     if (r.msgs.length > 0 || r.raftLog.unstable.entries.length > 0 || r.raftLog.hasNextEntries()) return true;
     return r.readStates.length > 0;

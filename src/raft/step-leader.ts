@@ -154,7 +154,8 @@ export function answerReadIndex(r: Raft, request: Message, index: number): void 
   r.send(makeMessage({ type: MessageType.ReadIndexResp, to: request.from, index, context: request.context }));
 }
 
-function releasePendingReadIndexMessages(r: Raft): void {
+/** Serves the reads queued until this leader committed an entry of its term (once it has). */
+export function releasePendingReadIndexMessages(r: Raft): void {
   if (r.pendingReadIndexMessages.length === 0 || !r.committedEntryInCurrentTerm()) return;
   const pending = r.pendingReadIndexMessages;
   r.pendingReadIndexMessages = [];

@@ -91,6 +91,11 @@ export interface SimOptions {
    * the consequence checkers (state machine safety, leader completeness, linearizability) also catch it.
    */
   checkCommitRule: boolean;
+  /**
+   * Test-only mutation of the simulated server (not of raft): followers send their messages before the
+   * Ready's fsync, breaking the Ready contract. The durability checks must catch it (disk.test / canary).
+   */
+  unsafeSendBeforeFsync: boolean;
 }
 
 /** Upper bound on cluster size and on the ids a run may use. */
@@ -195,6 +200,7 @@ export function deriveOptions(seed: number, profile: SimProfile, overrides: Part
     checkQuorum: random.float() < 0.8,
     unsafeCommitPreviousTermByCounting: false,
     checkCommitRule: true,
+    unsafeSendBeforeFsync: false,
     figure8Script: false,
   };
   if (clusterSize === 3 && random.float() < FIGURE8_SCRIPT_SHARE) scriptFigure8(options);

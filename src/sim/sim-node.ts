@@ -242,6 +242,7 @@ export class SimNode {
       this.disk.write({ kind: 'hardState', hardState: ready.hardState });
     }
     const isLeader = this.raftState === StateType.Leader;
+    const sendNow = isLeader || this.env.options.unsafeSendBeforeFsync;
     if (isLeader && ready.softState !== undefined) this.observeNewLeader();
     const ledBefore = isLeader && wasLeaderAtTerm === this.term;
     if (ledBefore && ready.hardState !== undefined && this.env.options.checkCommitRule) {
@@ -249,10 +250,10 @@ export class SimNode {
     }
     digest.add(3, this.idNumber, ready.entries.length, ready.committedEntries.length, ready.messages.length,
       this.term, this.commit, ready.mustSync ? 1 : 0, this.raftState);
-    if (isLeader) for (const m of ready.messages) this.env.send(m);
+    if (sendNow) for (const m of ready.messages) this.env.send(m);
     const slow = mustFsync(ready) && this.env.random.float() < this.env.options.slowDiskRate;
     const delay = slow ? 1 + this.env.random.intBelow(this.env.options.fsyncTicksMax) : 0;
-    this.inFlight = { ready, fsyncDoneTick: now + delay, held: isLeader ? [] : ready.messages };
+    this.inFlight = { ready, fsyncDoneTick: now + delay, held: sendNow ? [] : ready.messages };
     if (delay === 0) this.finishReady();
   }
 

@@ -140,6 +140,6 @@ test('membership commands on a 3-member cluster match real etcd', { timeout: 240
   const diff = lineDiff(oracle.text.join('\n'), subject.text.join('\n'), 'etcd', subjectKind());
   const problems = [...oracle.problems, ...subject.problems];
   if (process.env['E2E_VERBOSE'] === '1') console.log(subject.text.join('\n'));
-  assert.equal(diff, '', `normalised transcripts differ:\n${diff}`);
-  assert.deepEqual(problems, []);
+  const report = [...problems, ...(diff === '' ? [] : [`normalised transcripts differ:\n${diff}`])];
+  assert.deepEqual(report, [], report.join('\n'));
 });

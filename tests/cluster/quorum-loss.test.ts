@@ -65,9 +65,15 @@ async function scenario(cluster: Cluster): Promise<Outcome> {
   return { put, linearizableGet, serializableGet, ackedKey, ackedValue };
 }
 
-/** The surviving member may have a different name in each cluster. */
+/**
+ * The surviving member may have a different name in each cluster. A deadline is reported by real etcd
+ * either as the client's own DeadlineExceeded or as the server's propagated context error (code
+ * Unknown), depending on which side notices first; both forms become `<context deadline exceeded>`.
+ */
 function sameSurvivor(text: string): string {
-  return text.replace(/<m\d+-client>/g, '<survivor-client>');
+  return text.replace(/<m\d+-client>/g, '<survivor-client>')
+    .replace(/rpc error: code = (?:Unknown|DeadlineExceeded) desc = context deadline exceeded/g, '<context deadline exceeded>')
+    .replace(/^Error: context deadline exceeded$/gm, 'Error: <context deadline exceeded>');
 }
 
 function describe(label: string, res: EtcdctlResult): string {

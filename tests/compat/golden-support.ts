@@ -69,6 +69,7 @@ export function runTool(command: readonly string[], args: readonly string[], end
       clearTimeout(timer);
       resolve({ stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8'), exitCode: code ?? (signal === null ? -1 : 128) });
     });
+    child.stdin.on('error', () => { /* the tool may exit before reading stdin (EPIPE) */ });
     child.stdin.end(options.stdin ?? '');
   });
 }

@@ -137,22 +137,22 @@ const withId = (build: (id: (n: number) => string) => readonly string[]): Step =
 test('lease grant, put --lease, timetolive, keep-alive --once, list, revoke', async () => {
   const p = 'e2e/lease/';
   await runSteps([
-    cmd('lease', 'grant', '100'), cmd('lease', 'grant', '1'), cmd('lease', 'grant', '9000000001'),
-    cmd('lease', 'grant', 'abc'), cmd('lease', 'grant'),
+    cmd('lease', 'grant', '100'), cmd('lease', 'grant', '1'), withId((id) => ['lease', 'revoke', id(1)]),
+    cmd('lease', 'grant', '50'), cmd('lease', 'grant', '9000000001'), cmd('lease', 'grant', 'abc'), cmd('lease', 'grant'),
     withId((id) => ['put', '--lease', id(0), `${p}a`, '1']), withId((id) => ['put', '--lease', id(0), `${p}b`, '2']),
-    withId((id) => ['put', `${p}c`, '3', `--lease=${id(1)}`]), cmd('put', '--lease', '1234', `${p}x`, 'y'),
+    withId((id) => ['put', `${p}c`, '3', `--lease=${id(2)}`]), cmd('put', '--lease', '1234', `${p}x`, 'y'),
     withId((id) => ['lease', 'timetolive', id(0)]), withId((id) => ['lease', 'timetolive', id(0), '--keys']),
-    withId((id) => ['lease', 'timetolive', id(1), '--keys', '-w', 'json']),
-    withId((id) => ['lease', 'timetolive', id(1), '-w', 'fields']),
+    withId((id) => ['lease', 'timetolive', id(2), '--keys', '-w', 'json']),
+    withId((id) => ['lease', 'timetolive', id(2), '-w', 'fields']),
     cmd('lease', 'timetolive', '1234'), cmd('lease', 'timetolive', '1234', '-w', 'json'),
-    withId((id) => ['lease', 'keep-alive', '--once', id(0)]), withId((id) => ['lease', 'keep-alive', '--once', id(1), '-w', 'json']),
+    withId((id) => ['lease', 'keep-alive', '--once', id(0)]), withId((id) => ['lease', 'keep-alive', '--once', id(2), '-w', 'json']),
     cmd('lease', 'keep-alive', '--once', '1234'), cmd('lease', 'list'), cmd('lease', 'list', '-w', 'json'),
-    cmd('put', `${p}c`, 'no-lease-now'), withId((id) => ['lease', 'timetolive', id(1), '--keys']),
+    cmd('put', `${p}c`, 'no-lease-now'), withId((id) => ['lease', 'timetolive', id(2), '--keys']),
     cmd('get', p, '--prefix', '-w', 'json'),
     withId((id) => ['lease', 'revoke', id(0)]), cmd('get', p, '--prefix', '-w', 'json'),
     withId((id) => ['lease', 'timetolive', id(0), '--keys']), withId((id) => ['lease', 'revoke', id(0)]),
     withId((id) => ['lease', 'keep-alive', '--once', id(0)]), cmd('lease', 'revoke', '1234'),
-    withId((id) => ['lease', 'revoke', id(1), '-w', 'json']), cmd('lease', 'list'),
+    withId((id) => ['lease', 'revoke', id(2), '-w', 'json']), cmd('lease', 'list'),
   ]);
 });
 
@@ -267,7 +267,8 @@ async function serviceTranscript(endpoint: string): Promise<string[]> {
   const lock = make(LockService, 'Lock');
   const election = make(ElectionService, 'Election');
   const call = <T>(client: Record<string, Unary>, method: string, request: unknown): Promise<T> =>
-    new Promise((resolve, reject) => client[method]!.call(client, request, (error, response) => (error ? reject(error) : resolve(response))));
+    new Promise((resolve, reject) => client[method]!.call(client, request,
+      (error, response) => (error ? reject(error) : resolve(response))));
   const lines: string[] = [];
   const attempt = async (label: string, run: () => Promise<string>): Promise<void> => {
     try {

@@ -111,7 +111,8 @@ test('measure watch memory and fan-out latency (WATCH_MEASURE=1)', { timeout: 30
     while (received[i]!.length < STREAMS && Date.now() < deadline) await sleep(2);
   }
   const latencies = received.flat().sort((a, b) => a - b);
-  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((latencies.length * p) / 100))]!.toFixed(1);
+  const pct = (p: number) =>
+    latencies[Math.min(latencies.length - 1, Math.floor((latencies.length * p) / 100))]!.toFixed(1);
   const result = {
     subject: subjectKind(),
     rssBytesPerWatcherOneStream: Math.round((afterWatchers - base) / WATCHERS_ON_ONE_STREAM),

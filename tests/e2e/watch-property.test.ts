@@ -159,7 +159,8 @@ async function randomWrite(kv: KvClient, n: number): Promise<Committed | undefin
   if (roll < 5) {
     const key = pick(KEYS);
     const value = valueOf(n);
-    const response = await call<PutResponse>((cb) => kv.put(PutRequest.create({ key: enc(key), value: enc(value) }), cb));
+    const request = PutRequest.create({ key: enc(key), value: enc(value) });
+    const response = await call<PutResponse>((cb) => kv.put(request, cb));
     return { revision: response.header!.revision, changes: [{ key, value }] };
   }
   if (roll < 7) {
@@ -167,7 +168,8 @@ async function randomWrite(kv: KvClient, n: number): Promise<Committed | undefin
     const response = await call<DeleteRangeResponse>((cb) =>
       kv.deleteRange(DeleteRangeRequest.create({ key: enc(key), rangeEnd: enc(rangeEnd), prevKv: true }), cb));
     if (response.prevKvs.length === 0) return undefined;
-    return { revision: response.header!.revision, changes: response.prevKvs.map((p) => ({ key: dec(p.key), value: undefined })) };
+    const changes = response.prevKvs.map((p) => ({ key: dec(p.key), value: undefined }));
+    return { revision: response.header!.revision, changes };
   }
   // A txn over distinct keys: some puts, maybe one delete.
   const keys = [...KEYS].sort(() => random.float() - 0.5).slice(0, 2 + random.intBelow(3));
@@ -178,7 +180,9 @@ async function randomWrite(kv: KvClient, n: number): Promise<Committed | undefin
   const changes: Committed['changes'] = [];
   ops.forEach((op, i) => {
     if (op.requestPut !== undefined) changes.push({ key: dec(op.requestPut.key), value: dec(op.requestPut.value) });
-    else for (const p of response.responses[i]!.responseDeleteRange!.prevKvs) changes.push({ key: dec(p.key), value: undefined });
+    else for (const p of response.responses[i]!.responseDeleteRange!.prevKvs) {
+      changes.push({ key: dec(p.key), value: undefined });
+    }
   });
   return changes.length === 0 ? undefined : { revision: response.header!.revision, changes };
 }
@@ -198,7 +202,9 @@ function replay(committed: Committed[]): Map<number, Event[]> {
       if (value === undefined) {
         assert.ok(prev !== undefined, `delete of a missing key ${key} at ${revision}`);
         live.delete(key);
-        const kv = { key: enc(key), createRevision: 0, modRevision: revision, version: 0, value: new Uint8Array(0), lease: 0n };
+        const kv = {
+          key: enc(key), createRevision: 0, modRevision: revision, version: 0, value: new Uint8Array(0), lease: 0n,
+        };
         events.push({ type: 1, kv, prevKv: prev });
       } else {
         const kv = { key: enc(key), createRevision: prev?.createRevision ?? revision, modRevision: revision,

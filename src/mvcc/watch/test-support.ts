@@ -29,7 +29,9 @@ export class CollectingSink implements WatchSink {
 }
 
 /** One write transaction (puts as [key, value], deletes as [key] or [key, rangeEnd, 'del']) then notify. */
-export function apply(store: MvccStore, watch: WatchableStore | undefined, ops: ReadonlyArray<readonly string[]>): number {
+export function apply(
+  store: MvccStore, watch: WatchableStore | undefined, ops: ReadonlyArray<readonly string[]>,
+): number {
   const txn = store.write();
   for (const op of ops) {
     if (op.length === 2) txn.put(enc(op[0]!), enc(op[1]!), 0n);

@@ -120,7 +120,8 @@ export class WatchableStore {
     if (events.length === 1) {
       // Common case: one event, shared by every matching watcher without per-watcher grouping.
       const kv = events[0]!.kv;
-      if (kv !== undefined) this.synced.forEachMatching(keyString(kv.key), (w) => this.deliverLive(w, events, revision));
+      if (kv === undefined) return;
+      this.synced.forEachMatching(keyString(kv.key), (w) => this.deliverLive(w, events, revision));
       return;
     }
     const perWatcher = new Map<Watcher, Event[]>();

@@ -50,7 +50,8 @@ test('IntervalIndex matches brute force on random intervals (seeded)', () => {
       const key = word();
       const found: number[] = [];
       index.forEachContaining(key, (id) => found.push(id));
-      const expected = [...live].filter(([, r]) => key >= r.start && (r.end === undefined || key < r.end)).map(([id]) => id);
+      const expected = [...live]
+        .filter(([, r]) => key >= r.start && (r.end === undefined || key < r.end)).map(([id]) => id);
       assert.deepEqual(found.sort((x, y) => x - y), expected.sort((x, y) => x - y), `key ${key} at step ${step}`);
     }
   }

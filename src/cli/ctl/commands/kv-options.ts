@@ -37,7 +37,7 @@ const SORT_TARGETS: Readonly<Record<string, number>> = {
   VERSION: pb.RangeRequest_SortTarget.VERSION, '': pb.RangeRequest_SortTarget.KEY,
 };
 
-function keyAndRange(args: string[], prefix: boolean, fromKey: boolean, what: 'get' | 'del'): [Uint8Array, Uint8Array] {
+function keyAndRange(args: string[], prefix: boolean, fromKey: boolean): [Uint8Array, Uint8Array] {
   if (prefix && fromKey) {
     throw badArgs('`--prefix` and `--from-key` cannot be set at the same time, choose one');
   }
@@ -59,7 +59,6 @@ function keyAndRange(args: string[], prefix: boolean, fromKey: boolean, what: 'g
     if (key.length === 0) key = NUL;
     rangeEnd = NUL;
   }
-  void what;
   return [key, rangeEnd];
 }
 
@@ -70,7 +69,7 @@ export function buildRange(args: string[], flags: FlagValues): pb.RangeRequest {
   if (consistency !== 's' && consistency !== 'l') {
     throw new CtlExit(ExitCode.BAD_FEATURE, `unknown consistency flag "${consistency}"`);
   }
-  const [key, rangeEnd] = keyAndRange(args, flags.bool('prefix'), flags.bool('from-key'), 'get');
+  const [key, rangeEnd] = keyAndRange(args, flags.bool('prefix'), flags.bool('from-key'));
   const orderText = flags.string('order');
   let sortOrder = SORT_ORDERS[orderText.toUpperCase()];
   if (sortOrder === undefined) throw new CtlExit(ExitCode.BAD_FEATURE, `bad sort order ${orderText}`);
@@ -113,6 +112,6 @@ export function buildDelete(args: string[], flags: FlagValues): pb.DeleteRangeRe
   if (args.length === 0 || args.length > 2) {
     throw badArgs('del command needs one argument as key and an optional argument as range_end');
   }
-  const [key, rangeEnd] = keyAndRange(args, flags.bool('prefix'), flags.bool('from-key'), 'del');
+  const [key, rangeEnd] = keyAndRange(args, flags.bool('prefix'), flags.bool('from-key'));
   return pb.DeleteRangeRequest.create({ key, rangeEnd, prevKv: flags.bool('prev-kv') });
 }

@@ -2,7 +2,7 @@
 import type * as pb from '../../../proto/gen/etcdserverpb.js';
 import type { KeyValue } from '../../../proto/gen/mvccpb.js';
 import type { Output } from '../command.js';
-import { goQuote, goString } from '../go-format.js';
+import { goQuote } from '../go-format.js';
 import { u64, UnsupportedPrinter } from './printer.js';
 import type { EndpointHashKV, EndpointHealth, EndpointStatus } from './printer.js';
 
@@ -140,6 +140,3 @@ export class FieldsPrinter extends UnsupportedPrinter {
     }
   }
 }
-
-/** Go's `string(b)` for display (kept here for printers that need raw text). */
-export const displayString = goString;

@@ -71,7 +71,7 @@ export function hexId(id: bigint): string {
   return BigInt.asUintN(64, id).toString(16);
 }
 
-/** Go's %016x of a lease id (int64 printed as two's complement? no: Go prints signed values with '-'). */
+/** Go's %016x of a lease id (an int64: negative ids print with a leading '-', as Go does). */
 export function leaseHex(id: bigint): string {
   const v = BigInt.asIntN(64, id);
   return v < 0n ? `-${(-v).toString(16).padStart(16, '0')}` : v.toString(16).padStart(16, '0');

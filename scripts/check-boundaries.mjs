@@ -18,7 +18,7 @@ const allowed = {
   metrics: ['base'],
   server: ['base', 'proto', 'raft', 'wal', 'backend', 'mvcc', 'lease', 'auth', 'platform', 'metrics'],
   transport: ['base', 'proto', 'raft', 'platform', 'metrics', 'server'],
-  api: ['base', 'proto', 'server', 'metrics', 'platform'],
+  api: ['base', 'proto', 'server', 'mvcc', 'metrics', 'platform'],
   client: ['base', 'proto'],
   cli: ['base', 'proto', 'client', 'wal', 'backend', 'mvcc', 'platform'],
   embed: ['base', 'proto', 'raft', 'wal', 'backend', 'mvcc', 'lease', 'auth', 'server', 'transport', 'api',

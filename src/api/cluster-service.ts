@@ -10,7 +10,8 @@ import type { EtcdServer } from '../server/etcd-server.js';
 import { unary, type LeaderProbe } from './unary.js';
 
 function toMember(m: MemberInfo): Member {
-  return Member.create({ ID: m.id, name: m.name, peerURLs: m.peerUrls, clientURLs: m.clientUrls, isLearner: m.isLearner });
+  return Member.create({ ID: m.id, name: m.name, peerURLs: m.peerUrls, clientURLs: m.clientUrls,
+    isLearner: m.isLearner });
 }
 
 export function clusterHandlers(server: EtcdServer, probe: LeaderProbe): grpc.UntypedServiceImplementation {

@@ -5,7 +5,8 @@ import { unary, type LeaderProbe } from './unary.js';
 
 export function kvHandlers(server: EtcdServer, probe: LeaderProbe): grpc.UntypedServiceImplementation {
   return {
-    range: unary(probe, (request) => server.range(request as never), (r) => (r as { serializable: boolean }).serializable),
+    range: unary(probe, (request) => server.range(request as never),
+      (r) => (r as { serializable: boolean }).serializable),
     put: unary(probe, (request) => server.put(request as never)),
     deleteRange: unary(probe, (request) => server.deleteRange(request as never)),
     txn: unary(probe, (request) => server.txn(request as never)),

@@ -16,7 +16,8 @@ export function maintenanceHandlers(server: EtcdServer, probe: LeaderProbe): grp
     status: unary(probe, () => StatusResponse.create({
       header: server.header(), version: ETCD_SERVER_VERSION, dbSize: server.backendSizeBytes(),
       leader: server.leaderId(), raftIndex: server.raftIndex(), raftTerm: server.raftTerm(),
-      raftAppliedIndex: server.appliedIndex(), dbSizeInUse: server.backendSizeInUseBytes(), isLearner: server.isLearner(),
+      raftAppliedIndex: server.appliedIndex(), dbSizeInUse: server.backendSizeInUseBytes(),
+      isLearner: server.isLearner(),
       errors: server.alarms.statusErrors(), dbSizeQuota: server.quotaBytes(),
     }), 'learner-ok'),
     hash: unary(probe, () => HashResponse.create({ header: server.header(), hash: server.store.hash() })),

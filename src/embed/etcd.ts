@@ -13,6 +13,7 @@ import { systemClock } from '../platform/clock.js';
 import { createLogger, type Logger } from '../platform/logger.js';
 import { EtcdServer } from '../server/etcd-server.js';
 import { PeerTransport } from '../transport/peer-transport.js';
+import { peerRequest } from '../transport/peer-request.js';
 import type { ServerConfig } from './config.js';
 
 export interface EmbeddedEtcd {
@@ -22,7 +23,8 @@ export interface EmbeddedEtcd {
   close(): Promise<void>;
 }
 
-export async function startEtcd(config: ServerConfig, logger: Logger = createLogger(config.logLevel)): Promise<EmbeddedEtcd> {
+export async function startEtcd(config: ServerConfig,
+  logger: Logger = createLogger(config.logLevel)): Promise<EmbeddedEtcd> {
   let transport: PeerTransport | undefined;
   const server = await EtcdServer.start({
     name: config.name, dataDir: config.dataDir, walDir: config.walDir, initialCluster: config.initialCluster,
@@ -32,7 +34,7 @@ export async function startEtcd(config: ServerConfig, logger: Logger = createLog
     electionTimeoutMs: config.electionTimeoutMs, snapshotCount: config.snapshotCount,
     maxSnapshots: config.maxSnapshots, maxWals: config.maxWals, maxTxnOps: config.maxTxnOps,
     maxRequestBytes: config.maxRequestBytes, quotaBackendBytes: config.quotaBackendBytes, preVote: config.preVote,
-    strictReconfigCheck: config.strictReconfigCheck,
+    strictReconfigCheck: config.strictReconfigCheck, peerGet: (url, path) => peerRequest(url, 'GET', path),
     autoCompactionMode: config.autoCompactionMode, autoCompactionRetention: config.autoCompactionRetention,
     advertiseClientUrls: config.advertiseClientUrls, warningApplyDurationMs: config.warningApplyDurationMs,
   }, logger, systemClock, (identity, handler) => {
@@ -80,7 +82,8 @@ export async function startEtcd(config: ServerConfig, logger: Logger = createLog
     await server.stop();
     throw error;
   }
-  logger.info({ address: config.listenClientUrls.map((u) => u.host).join(','), 'local-member-id': server.memberIdHex() },
+  logger.info({ address: config.listenClientUrls.map((u) => u.host).join(','),
+    'local-member-id': server.memberIdHex() },
     'ready to serve client requests');
   let closed: Promise<void> | undefined;
   const close = (): Promise<void> => {

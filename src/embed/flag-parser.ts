@@ -56,7 +56,8 @@ export function parseServerFlags(argv: readonly string[], env: NodeJS.ProcessEnv
   return { values, explicit, positional, warnings };
 }
 
-function applyEnv(env: NodeJS.ProcessEnv, values: Map<string, string>, explicit: Set<string>, warnings: string[]): void {
+function applyEnv(env: NodeJS.ProcessEnv, values: Map<string, string>, explicit: Set<string>,
+  warnings: string[]): void {
   const known = new Map(SERVER_FLAGS.map((s) => [envVarName(s.name), s]));
   for (const [key, raw] of Object.entries(env)) {
     if (!key.startsWith('ETCD_') || raw === undefined) continue;

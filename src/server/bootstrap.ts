@@ -17,14 +17,18 @@ import { computeClusterId, computeMemberId } from './membership/ids.js';
 import { Membership } from './membership/membership.js';
 import { loadNewestSnapMetadata, saveSnapMetadata } from './snap-store.js';
 import { decodeMemberJson } from './membership/member-json.js';
-import { peerRequest } from '../transport/peer-request.js';
 
 export class BootstrapError extends Error {
   override readonly name = 'BootstrapError';
   readonly code = 'ERR_BOOTSTRAP';
 }
 
+/** An HTTP GET to a peer URL (the transport's; injected so the server does not depend on it). */
+export type PeerGet = (url: string, path: string) => Promise<{ status: number; body: string }>;
+
 export interface BootstrapConfig {
+  /** Used to fetch the membership when joining an existing cluster. */
+  peerGet: PeerGet;
   name: string;
   dataDir: string;
   walDir: string;
@@ -59,7 +63,8 @@ export interface Bootstrapped {
 
 interface WalMetadata { memberId: string; clusterId: string }
 
-export function memberPaths(dataDir: string, walDir: string): { memberDir: string; walDir: string; snapDir: string; dbPath: string } {
+export function memberPaths(dataDir: string,
+  walDir: string): { memberDir: string; walDir: string; snapDir: string; dbPath: string } {
   const memberDir = join(dataDir, 'member');
   const snapDir = join(memberDir, 'snap');
   return { memberDir, walDir: walDir !== '' ? walDir : join(memberDir, 'wal'), snapDir, dbPath: join(snapDir, 'db') };
@@ -70,7 +75,8 @@ export async function bootstrap(config: BootstrapConfig): Promise<Bootstrapped> 
   const paths = memberPaths(config.dataDir, config.walDir);
   checkNotEtcdBackend(paths.dbPath);
   await mkdir(paths.snapDir, { recursive: true });
-  const walOptions = { unsafeNoFsync: config.unsafeNoFsync, ...(config.onWalFsync ? { onFsync: config.onWalFsync } : {}) };
+  const walOptions = { unsafeNoFsync: config.unsafeNoFsync,
+    ...(config.onWalFsync ? { onFsync: config.onWalFsync } : {}) };
   const backend = await Backend.open(paths.dbPath, {
     batchIntervalMs: config.backendBatchIntervalMs, batchLimit: config.backendBatchLimit,
     ...(config.onBackendCommit ? { onCommit: config.onBackendCommit } : {}),
@@ -94,7 +100,8 @@ async function createNew(config: BootstrapConfig, paths: ReturnType<typeof membe
   const self = members.find((m) => m.name === config.name);
   assert(self !== undefined, 'local member missing from initial cluster (validated by config)');
   const clusterId = computeClusterId(members.map((m) => m.id));
-  const confState: ConfState = { voters: members.map((m) => m.id), learners: [], votersOutgoing: [], learnersNext: [], autoLeave: false };
+  const confState: ConfState = { voters: members.map((m) => m.id), learners: [], votersOutgoing: [],
+    learnersNext: [], autoLeave: false };
   const metadata: WalMetadata = { memberId: formatIdHex(self.id), clusterId: formatIdHex(clusterId) };
   const membership = new Membership(backend);
   for (const member of members) membership.save(member);
@@ -108,7 +115,8 @@ async function createNew(config: BootstrapConfig, paths: ReturnType<typeof membe
   const storage = new MemoryStorage();
   storage.applySnapshot({ data: new Uint8Array(0), metadata: { index: 1, term: 1, confState } });
   storage.setHardState(hardState);
-  return { memberId: self.id, clusterId, membership, wal, backend, storage, confState, snapshotIndex: 1, snapshotTerm: 1,
+  return { memberId: self.id, clusterId, membership, wal, backend, storage, confState, snapshotIndex: 1,
+    snapshotTerm: 1,
     hardState, isNew: true, snapDir: paths.snapDir, walDir: paths.walDir, repairedTornTail: false };
 }
 
@@ -116,11 +124,13 @@ async function restart(config: BootstrapConfig, paths: ReturnType<typeof memberP
   walOptions: { unsafeNoFsync: boolean }): Promise<Bootstrapped> {
   // A member that joined an existing cluster has no snapshot file until the leader sent it one.
   const snap = await loadNewestSnapMetadata(paths.snapDir) ?? { index: 0, term: 0, confState: EMPTY_CONF_STATE };
-  const { wal, read } = await Wal.open(paths.walDir, { index: snap.index, term: snap.term, confState: snap.confState }, walOptions);
+  const { wal, read } = await Wal.open(paths.walDir, { index: snap.index, term: snap.term,
+    confState: snap.confState }, walOptions);
   const metadata = JSON.parse(new TextDecoder().decode(read.metadata)) as WalMetadata;
   const membership = new Membership(backend);
   const storage = new MemoryStorage();
-  storage.applySnapshot({ data: new Uint8Array(0), metadata: { index: snap.index, term: snap.term, confState: snap.confState } });
+  storage.applySnapshot({ data: new Uint8Array(0), metadata: { index: snap.index, term: snap.term,
+    confState: snap.confState } });
   // A crash between installing a received snapshot and recording it in the WAL leaves a HardState
   // older than the snapshot: the backend already holds everything up to the snapshot, so catch up.
   const hardState: HardState = { ...read.hardState, term: Math.max(read.hardState.term, snap.term),
@@ -135,7 +145,8 @@ async function restart(config: BootstrapConfig, paths: ReturnType<typeof memberP
   };
 }
 
-const EMPTY_CONF_STATE: ConfState = { voters: [], learners: [], votersOutgoing: [], learnersNext: [], autoLeave: false };
+const EMPTY_CONF_STATE: ConfState = { voters: [], learners: [], votersOutgoing: [], learnersNext: [],
+  autoLeave: false };
 
 /**
  * Joins a running cluster (etcd's --initial-cluster-state=existing): asks the other members listed in
@@ -146,7 +157,8 @@ async function joinExisting(config: BootstrapConfig, paths: ReturnType<typeof me
   walOptions: { unsafeNoFsync: boolean }): Promise<Bootstrapped> {
   const self = config.initialCluster.find((m) => m.name === config.name);
   assert(self !== undefined, 'local member missing from initial cluster (validated by config)');
-  const remote = await fetchMembership(config.initialCluster.filter((m) => m.name !== config.name).flatMap((m) => m.peerUrls));
+  const others = config.initialCluster.filter((m) => m.name !== config.name).flatMap((m) => m.peerUrls);
+  const remote = await fetchMembership(config.peerGet, others);
   const mine = remote.members.find((m) => sameUrls(m.peerUrls, self.peerUrls));
   if (mine === undefined) {
     throw new BootstrapError(`member with peer URLs ${self.peerUrls.join(',')} is not part of cluster ` +
@@ -163,11 +175,12 @@ async function joinExisting(config: BootstrapConfig, paths: ReturnType<typeof me
     walDir: paths.walDir, repairedTornTail: false };
 }
 
-async function fetchMembership(peerUrls: string[]): Promise<{ clusterId: bigint; members: MemberInfo[] }> {
+async function fetchMembership(peerGet: PeerGet, peerUrls: string[]):
+  Promise<{ clusterId: bigint; members: MemberInfo[] }> {
   const failures: string[] = [];
   for (const url of peerUrls) {
     try {
-      const response = await peerRequest(url, 'GET', '/members');
+      const response = await peerGet(url, '/members');
       if (response.status !== 200) throw new Error(`status ${response.status}`);
       const text = response.body;
       const clusterId = BigInt(`0x${/"clusterId":"([0-9a-f]+)"/.exec(text)![1]}`);

@@ -13,7 +13,8 @@ import { formatIdHex } from '../base/ids.js';
 import { SeededRandom } from '../base/random.js';
 import { Backend } from '../backend/backend.js';
 import {
-  AlarmRequest, AlarmRequest_AlarmAction, AlarmResponse, AlarmType, CompactionRequest, InternalRaftRequest, MemberAttributes, ClusterMemberAttrSetRequest, ResponseHeader,
+  AlarmRequest, AlarmRequest_AlarmAction, AlarmResponse, AlarmType, CompactionRequest, InternalRaftRequest,
+  MemberAttributes, ClusterMemberAttrSetRequest, ResponseHeader,
   type CompactionResponse, type DeleteRangeRequest, type DeleteRangeResponse,
   type PutRequest, type PutResponse, type RangeRequest, type RangeResponse, type TxnRequest, type TxnResponse,
   type LeaseGrantRequest, type LeaseGrantResponse, type LeaseLeasesResponse, type LeaseRevokeResponse,
@@ -51,7 +52,8 @@ import { WaitRegistry } from './wait.js';
 const PENDING_PROPOSALS_MAX = 100_000;
 const PUBLISH_RETRY_MS = 500;
 
-export type TransportFactory = (identity: { memberId: bigint; clusterId: bigint }, handler: TransportHandler) => Transport;
+export type TransportFactory = (identity: { memberId: bigint; clusterId: bigint },
+  handler: TransportHandler) => Transport;
 
 export class EtcdServer implements TransportHandler {
   readonly memberId: bigint;
@@ -112,13 +114,15 @@ export class EtcdServer implements TransportHandler {
       `backend consistent index ${store.consistentIndex()} is ahead of the WAL commit ${boot.hardState.commit}`);
     const node = new RawNode({
       id: boot.memberId, electionTick: Math.max(2, Math.round(options.electionTimeoutMs / options.heartbeatIntervalMs)),
-      heartbeatTick: 1, storage: boot.storage, random: new SeededRandom(Buffer.from(secureRandomBytes(8)).readBigUInt64BE()),
+      heartbeatTick: 1, storage: boot.storage,
+      random: new SeededRandom(Buffer.from(secureRandomBytes(8)).readBigUInt64BE()),
       applied, maxSizePerMsg: 1024 * 1024, maxInflightMsgs: 512, maxUncommittedEntriesSize: 1 << 30,
       checkQuorum: true, preVote: options.preVote,
     });
     this.transport = createTransport({ memberId: this.memberId, clusterId: this.clusterId }, this);
     this.cluster = this.createClusterManager();
-    this.entries = new EntryApplier(this.cluster, store, this.kv, this.wait, applied, logger, options.warningApplyDurationMs);
+    this.entries = new EntryApplier(this.cluster, store, this.kv, this.wait, applied, logger,
+      options.warningApplyDurationMs);
     this.entries.leaseApplier = this.leases.applier;
     this.snapshots = new SnapshotTrigger(boot, options, logger, applied);
     this.driver = new RaftDriver(node, boot.storage, boot.wal, options.heartbeatIntervalMs, {
@@ -144,7 +148,8 @@ export class EtcdServer implements TransportHandler {
   }
 
   /** Opens storage (new member or restart), replays the WAL and starts the Ready loop and peers. */
-  static async start(options: ServerOptions, logger: Logger, clock: Clock, createTransport: TransportFactory): Promise<EtcdServer> {
+  static async start(options: ServerOptions, logger: Logger, clock: Clock,
+    createTransport: TransportFactory): Promise<EtcdServer> {
     const boot = await bootstrap(options);
     if (boot.repairedTornTail) logger.warn({ 'wal-dir': boot.walDir }, 'repaired torn WAL tail after a crash');
     if (boot.membership.isRemoved(boot.memberId)) {
@@ -411,7 +416,8 @@ export class EtcdServer implements TransportHandler {
       proposeConfChange: (change, requestId) => this.proposeConfChange(change, requestId),
       confChangeApplied: (requestId) => this.wait.trigger(requestId, {}),
       onRemovedSelf: () => {
-        this.logger.warn({ 'local-member-id': this.memberIdHex() }, 'the member has been permanently removed from the cluster');
+        this.logger.warn({ 'local-member-id': this.memberIdHex() },
+          'the member has been permanently removed from the cluster');
         setImmediate(() => void this.stop());
       },
       unixSeconds: () => Math.floor(this.clock.wallMs() / 1000),
@@ -422,7 +428,8 @@ export class EtcdServer implements TransportHandler {
   private guardApply(request: InternalRaftRequest): ApplyResult | undefined {
     if (request.alarm !== undefined) {
       const alarms = this.alarms.apply(request.alarm);
-      this.logger.warn({ action: request.alarm.action, alarm: request.alarm.alarm, 'member-id': formatIdHex(request.alarm.memberID) },
+      this.logger.warn({ action: request.alarm.action, alarm: request.alarm.alarm,
+        'member-id': formatIdHex(request.alarm.memberID) },
         request.alarm.action === AlarmRequest_AlarmAction.ACTIVATE ? 'alarm raised' : 'alarm disarmed');
       return { response: AlarmResponse.create({ alarms }) };
     }
@@ -480,7 +487,8 @@ export class EtcdServer implements TransportHandler {
     if (this.stopping) throw etcdError('ERR_STOPPED');
     const pending = this.wait.register(requestId);
     const dropped = this.driver.node.proposeConfChange(change);
-    if (dropped !== null) this.wait.fail(requestId, etcdError(this.softState.lead === 0n ? 'ERR_NO_LEADER' : 'ERR_TIMEOUT'));
+    if (dropped !== null) this.wait.fail(requestId,
+      etcdError(this.softState.lead === 0n ? 'ERR_NO_LEADER' : 'ERR_TIMEOUT'));
     this.driver.wake();
     await this.awaitResult(requestId, pending);
   }
@@ -518,7 +526,8 @@ export class EtcdServer implements TransportHandler {
       if (this.softState.lead === 0n) { this.schedulePublish(PUBLISH_RETRY_MS); return; }
       const request = InternalRaftRequest.create({ clusterMemberAttrSet: ClusterMemberAttrSetRequest.create({
         memberID: this.memberId,
-        memberAttributes: MemberAttributes.create({ name: this.options.name, clientUrls: this.options.advertiseClientUrls }),
+        memberAttributes: MemberAttributes.create({ name: this.options.name,
+          clientUrls: this.options.advertiseClientUrls }),
       }) });
       const current = this.membership.get(this.memberId);
       if (current !== undefined && current.name === this.options.name &&
@@ -547,13 +556,15 @@ export class EtcdServer implements TransportHandler {
     this.kv = new KvApplier(this.store, this.leases.lessor);
     this.entries.replaceStateMachine(this.store, this.kv, index, snapshot.metadata.confState);
     this.snapshots.resetTo(index, index, snapshot.metadata.confState);
-    await saveSnapMetadata(this.boot.snapDir, { index, term: snapshot.metadata.term, confState: snapshot.metadata.confState },
+    await saveSnapMetadata(this.boot.snapDir, { index, term: snapshot.metadata.term,
+      confState: snapshot.metadata.confState },
       this.options.unsafeNoFsync);
     for (const member of this.membership.list()) {
       if (member.id !== this.memberId) this.transport.addPeer(member.id, member.peerUrls);
     }
     this.reads.onApplied(index);
-    this.logger.info({ index, 'consistent-index': this.store.consistentIndex(), revision: this.store.currentRevision() },
+    this.logger.info({ index, 'consistent-index': this.store.consistentIndex(),
+      revision: this.store.currentRevision() },
       'applied snapshot from leader');
   }
 
@@ -564,7 +575,8 @@ export class EtcdServer implements TransportHandler {
     this.leases.setLeader(state.raftState === StateType.Leader);
     if (state.lead !== previous.lead) {
       if (state.lead === 0n) this.logger.warn({ 'local-member-id': this.memberIdHex() }, 'raft lost leader');
-      else this.logger.info({ 'local-member-id': this.memberIdHex(), leader: formatIdHex(state.lead), term: this.driver.term },
+      else this.logger.info({ 'local-member-id': this.memberIdHex(), leader: formatIdHex(state.lead),
+        term: this.driver.term },
         previous.lead === 0n ? 'raft elected leader' : 'raft leader changed');
     }
   }

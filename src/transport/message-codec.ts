@@ -12,7 +12,8 @@ const EMPTY_CONF: ConfState = { voters: [], learners: [], votersOutgoing: [], le
 export function toWire(m: Message): pb.Message {
   return pb.Message.create({
     type: m.type, to: m.to, from: m.from, term: m.term, logTerm: m.logTerm, index: m.index,
-    entries: m.entries as pb.Entry[], commit: m.commit, snapshot: m.snapshot === undefined ? undefined : snapshotToWire(m.snapshot),
+    entries: m.entries as pb.Entry[], commit: m.commit,
+    snapshot: m.snapshot === undefined ? undefined : snapshotToWire(m.snapshot),
     reject: m.reject, rejectHint: m.rejectHint, context: m.context,
   });
 }
@@ -33,7 +34,8 @@ function snapshotToWire(s: Snapshot): pb.Snapshot {
 
 function snapshotFromWire(s: pb.Snapshot): Snapshot {
   const meta = s.metadata;
-  return { data: s.data, metadata: { index: meta?.index ?? 0, term: meta?.term ?? 0, confState: meta?.confState ?? EMPTY_CONF } };
+  return { data: s.data, metadata: { index: meta?.index ?? 0, term: meta?.term ?? 0,
+    confState: meta?.confState ?? EMPTY_CONF } };
 }
 
 export function encodeFrame(messages: Message[]): Buffer {

@@ -126,7 +126,8 @@ export class PeerSender {
     this.session = undefined;
     this.stream = undefined;
     if (this.activeSinceMs !== undefined) {
-      this.logger.warn({ 'remote-peer-id': formatIdHex(this.peerId) }, 'peer became inactive (message send to peer failed)');
+      this.logger.warn({ 'remote-peer-id': formatIdHex(this.peerId) },
+        'peer became inactive (message send to peer failed)');
     }
     this.activeSinceMs = undefined;
     session.destroy();
@@ -147,13 +148,15 @@ export class PeerSender {
     try {
       const db = await this.handler.snapshotDb();
       release = db.release;
-      const merged: Message = { ...message, snapshot: { data: message.snapshot?.data ?? new Uint8Array(0), metadata: db.metadata } };
+      const merged: Message = { ...message, snapshot: { data: message.snapshot?.data ?? new Uint8Array(0),
+        metadata: db.metadata } };
       await this.postSnapshot(merged, db.path);
       this.handler.reportSnapshot(this.peerId, 'finish');
       this.logger.info({ 'remote-peer-id': formatIdHex(this.peerId), index: message.snapshot?.metadata.index },
         'sent database snapshot to peer');
     } catch (error) {
-      this.logger.warn({ 'remote-peer-id': formatIdHex(this.peerId), error: String(error) }, 'failed to send database snapshot');
+      this.logger.warn({ 'remote-peer-id': formatIdHex(this.peerId), error: String(error) },
+        'failed to send database snapshot');
       this.handler.reportSnapshot(this.peerId, 'failure');
     } finally {
       await release?.();

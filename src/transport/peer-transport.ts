@@ -46,7 +46,8 @@ export class PeerTransport implements Transport {
   addPeer(id: bigint, peerUrls: string[]): void {
     assert(id !== this.options.localId, 'cannot add the local member as a peer');
     if (this.senders.has(id) || peerUrls.length === 0) return;
-    this.senders.set(id, new PeerSender(id, peerUrls, { localId: this.options.localId, clusterId: this.options.clusterId },
+    this.senders.set(id, new PeerSender(id, peerUrls, { localId: this.options.localId,
+      clusterId: this.options.clusterId },
       this.handler, this.logger, this.options.backlogBytesMax));
   }
 

@@ -228,6 +228,12 @@ const ERROR_CASES: GoldenCase[] = [
   c([...UNREACHABLE, 'endpoint', 'hashkv'], { noEndpointEnv: true }),
   c([...UNREACHABLE, 'defrag'], { noEndpointEnv: true }),
   c([...UNREACHABLE, 'member', 'list'], { noEndpointEnv: true }),
+  c([...UNREACHABLE, 'alarm', 'list'], { noEndpointEnv: true }),
+  c([...UNREACHABLE, 'compaction', '5'], { noEndpointEnv: true }),
+  c([...UNREACHABLE, 'lease', 'grant', '5'], { noEndpointEnv: true }),
+  c([...UNREACHABLE, 'lease', 'revoke', '1'], { noEndpointEnv: true }),
+  // Not compared: etcdctl 3.4's `lease list` / `lease timetolive` never time out on an unreachable
+  // endpoint (no command deadline); tetcdctl fails after --command-timeout.
 ];
 
 /** Every case, in execution order. */

@@ -4,7 +4,7 @@
  * against the subject while the same writes happen; their normalised output must match byte for byte.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, test } from 'node:test';
 import { ETCDCTL_BIN } from '../helpers/binaries.js';
@@ -15,15 +15,20 @@ import { startOraclePair, stopOraclePair, type OraclePair } from '../helpers/ora
 import type { ServerProcess } from '../helpers/server.js';
 
 /** Time for etcdctl to connect and create its watches, and for events to arrive. */
-const SETTLE_MS = 1200;
+const SETTLE_MS = 2000;
+/** etcdctl gets this long to exit after SIGTERM before SIGKILL. */
+const STOP_GRACE_MS = 3000;
 
 let pair: OraclePair | undefined;
+/** Every etcdctl still running: killed in after() so a failed run cannot keep the test process alive. */
+const running = new Set<ChildProcess>();
 
 before(async () => {
   pair = await startOraclePair();
 });
 
 after(async () => {
+  for (const child of running) child.kill('SIGKILL');
   await stopOraclePair(pair);
 });
 
@@ -39,18 +44,26 @@ function startWatch(server: ServerProcess, args: readonly string[]): WatchProces
   const child = spawn(ETCDCTL_BIN, [`--endpoints=${server.endpoint}`, ...args], {
     stdio: ['pipe', 'pipe', 'pipe'], env: { ...Object.fromEntries(inherited), ETCDCTL_API: '3' },
   });
-  const chunks: string[] = [];
-  child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk.toString('utf8')));
-  child.stderr.on('data', (chunk: Buffer) => chunks.push(`[stderr] ${chunk.toString('utf8')}`));
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk.toString('utf8')));
+  child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk.toString('utf8')));
   child.stdin.on('error', () => undefined);
-  const exited = new Promise<number>((resolve) => child.once('close', (code) => resolve(code ?? -1)));
+  running.add(child);
+  const exited = new Promise<number>((resolve) => child.once('close', (code) => {
+    running.delete(child);
+    resolve(code ?? -1);
+  }));
   return {
     send: (line) => child.stdin.write(`${line}\n`),
     stop: async () => {
       if (child.exitCode === null) child.kill('SIGTERM');
+      const force = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
       const code = await exited;
+      clearTimeout(force);
       const endpoints = [server.endpoint, server.clientUrl];
-      return `${normaliseOutput(chunks.join(''), { endpoints })}(exit ${code})`;
+      const text = `${stdout.join('')}[stderr]\n${stderr.join('')}`;
+      return `${normaliseOutput(text, { endpoints })}(exit ${code})`;
     },
   };
 }

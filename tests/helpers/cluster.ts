@@ -105,6 +105,7 @@ export class Cluster {
       await cluster.waitForLeader();
       return cluster;
     } catch (error) {
+      if (error instanceof Error) error.message += `\n===== cluster logs =====\n${cluster.logReport()}`;
       await cluster.cleanup();
       throw error;
     }

@@ -11,7 +11,11 @@ import { Duplex } from 'node:stream';
 import type { GrpcH2Server } from './grpc-h2-server.js';
 
 /** The parts of a request/response pair the HTTP endpoints use (HTTP/1.1 objects or the adapter below). */
-export interface HttpRequestLike { url?: string | undefined; method?: string | undefined; headers: http.IncomingHttpHeaders }
+export interface HttpRequestLike {
+  url?: string | undefined;
+  method?: string | undefined;
+  headers: http.IncomingHttpHeaders;
+}
 export interface HttpResponseLike {
   writeHead(status: number, headers?: Record<string, string>): unknown;
   end(body?: string): unknown;
@@ -19,12 +23,14 @@ export interface HttpResponseLike {
 export type HttpHandler = (request: HttpRequestLike, response: HttpResponseLike) => void;
 
 /** Adapts a plain (non-gRPC) HTTP/2 stream to the request/response shape the endpoints use. */
-function plainHttp2Exchange(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): [HttpRequestLike, HttpResponseLike] {
+function plainHttp2Exchange(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): [HttpRequestLike,
+  HttpResponseLike] {
   stream.on('error', () => undefined);
   stream.resume();
   let status = 200;
   let responseHeaders: Record<string, string> = {};
-  const request: HttpRequestLike = { url: String(headers[':path'] ?? '/'), method: String(headers[':method'] ?? 'GET'), headers };
+  const request: HttpRequestLike = { url: String(headers[':path'] ?? '/'),
+    method: String(headers[':method'] ?? 'GET'), headers };
   const response: HttpResponseLike = {
     writeHead: (code, extra) => { status = code; responseHeaders = extra ?? {}; },
     end: (body) => {

@@ -95,7 +95,8 @@ export class ClusterManager implements ClusterApplier {
     const context = decodeContext(change.context);
     for (const single of change.changes) this.applySingle(single.type, single.nodeId, context?.member);
     const confState = this.deps.node().applyConfChange(change);
-    this.deps.logger.info({ index, change: change.changes.map((c) => `${CHANGE_NAMES[c.type]} ${formatIdHex(c.nodeId)}`),
+    this.deps.logger.info({ index,
+      change: change.changes.map((c) => `${CHANGE_NAMES[c.type]} ${formatIdHex(c.nodeId)}`),
       voters: confState.voters.map(formatIdHex), learners: confState.learners.map(formatIdHex) }, 'applied a configuration change');
     if (context !== undefined) this.deps.confChangeApplied(context.requestId);
     return confState;
@@ -134,7 +135,8 @@ export class ClusterManager implements ClusterApplier {
         const existing = membership.get(id);
         const record = existing !== undefined
           ? { ...existing, isLearner: type === ConfChangeType.AddLearnerNode }
-          : { ...(member ?? { id, name: '', peerUrls: [], clientUrls: [] }), id, isLearner: type === ConfChangeType.AddLearnerNode };
+          : { ...(member ?? { id, name: '', peerUrls: [], clientUrls: [] }), id,
+            isLearner: type === ConfChangeType.AddLearnerNode };
         membership.save(record);
         if (id !== this.deps.memberId) this.deps.transport.addPeer(id, record.peerUrls);
         return;
@@ -157,15 +159,20 @@ export class ClusterManager implements ClusterApplier {
   private async propose(type: ConfChangeType, member: MemberInfo): Promise<void> {
     const requestId = this.deps.nextRequestId();
     const context = encoder.encode(`{"requestId":"${requestId}","member":${encodeMemberJson(member)}}`);
-    const change: ConfChangeV2 = { transition: ConfChangeTransition.Auto, changes: [{ type, nodeId: member.id }], context };
+    const change: ConfChangeV2 = { transition: ConfChangeTransition.Auto, changes: [{ type, nodeId: member.id }],
+      context };
     await this.deps.proposeConfChange(change, requestId);
+  }
+
+  private isStarted(id: bigint): boolean {
+    return id === this.deps.memberId || this.deps.transport.activeForMs(id) !== undefined;
   }
 
   /** etcd's IsReadyToAddVoterMember: after the add, a quorum of voters must already be started. */
   private checkCanAddVoter(): void {
     if (!this.deps.strictReconfigCheck) return;
     const voters = this.deps.membership().list().filter((m) => !m.isLearner);
-    const started = voters.filter((m) => m.id === this.deps.memberId || this.deps.transport.activeForMs(m.id) !== undefined);
+    const started = voters.filter((m) => this.isStarted(m.id));
     if (started.length < Math.floor((voters.length + 1) / 2) + 1) throw etcdError('ERR_MEMBER_NOT_ENOUGH_STARTED');
   }
 
@@ -173,7 +180,7 @@ export class ClusterManager implements ClusterApplier {
   private checkCanRemoveVoter(id: bigint): void {
     if (!this.deps.strictReconfigCheck) return;
     const remaining = this.deps.membership().list().filter((m) => !m.isLearner && m.id !== id);
-    const started = remaining.filter((m) => m.id === this.deps.memberId || this.deps.transport.activeForMs(m.id) !== undefined);
+    const started = remaining.filter((m) => this.isStarted(m.id));
     if (started.length < Math.floor(remaining.length / 2) + 1) throw etcdError('ERR_MEMBER_NOT_ENOUGH_STARTED');
   }
 }

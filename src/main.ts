@@ -3,7 +3,7 @@
  * `tetcd benchmark`, `tetcd version`. bin/tetcdctl and bin/tetcdutl call main() with the subcommand
  * prepended, so every entry point shares one dispatcher.
  */
-import { ETCD_SERVER_VERSION, TETCD_VERSION } from '../base/version.js';
+import { ETCD_SERVER_VERSION, TETCD_VERSION } from './base/version.js';
 
 const USAGE = `Usage: tetcd <command> [flags]
 
@@ -20,20 +20,20 @@ export async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'server': {
       // Subcommands are imported lazily: each loads only what it needs (start-up time matters).
-      const { runServerCommand } = await import('./server-command.js');
+      const { runServerCommand } = await import('./embed/server-command.js');
       return runServerCommand(rest);
     }
     case 'ctl': {
-      const { runCtl } = await import('./ctl/main.js');
+      const { runCtl } = await import('./cli/ctl/main.js');
       return runCtl(rest);
     }
     case 'utl': {
-      const { runUtl } = await import('./utl/main.js');
+      const { runUtl } = await import('./cli/utl/main.js');
       return runUtl(rest);
     }
     case 'benchmark': {
       const { Command } = await import('commander');
-      const { registerBenchmarkCommand } = await import('./benchmark/command.js');
+      const { registerBenchmarkCommand } = await import('./cli/benchmark/command.js');
       const program = new Command('tetcd').exitOverride();
       registerBenchmarkCommand(program);
       try {

@@ -3,11 +3,11 @@
  * SIGTERM/SIGINT (clean shutdown: stop accepting, finish the Ready loop, flush the backend, close the WAL).
  * Bad flags print one line and exit 2 (as etcd's flag package does); start-up failures exit 1.
  */
-import { buildServerConfig } from '../embed/config.js';
-import { startEtcd } from '../embed/etcd.js';
-import { FlagError, parseServerFlags } from '../embed/flag-parser.js';
-import { loadConfigFile } from '../embed/config-file.js';
-import { SERVER_FLAGS } from '../embed/flag-spec.js';
+import { buildServerConfig } from './config.js';
+import { startEtcd } from './etcd.js';
+import { FlagError, parseServerFlags } from './flag-parser.js';
+import { loadConfigFile } from './config-file.js';
+import { SERVER_FLAGS } from './flag-spec.js';
 import { createLogger } from '../platform/logger.js';
 import { CorruptionError } from '../base/errors.js';
 

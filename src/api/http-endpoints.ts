@@ -4,10 +4,10 @@
  */
 import { ETCD_CLUSTER_VERSION, ETCD_SERVER_VERSION } from '../base/version.js';
 import { RangeRequest } from '../proto/gen/etcdserverpb.js';
+import { alarmName } from '../server/alarms.js';
 import type { EtcdServer } from '../server/etcd-server.js';
 import type { HttpHandler, HttpResponseLike } from './h2/client-listener.js';
 
-const ALARM_NAMES: Record<number, string> = { 1: 'NOSPACE', 2: 'CORRUPT' };
 const HEALTH_RANGE_TIMEOUT_MS = 5000;
 
 export function httpEndpoints(server: EtcdServer): HttpHandler {
@@ -30,7 +30,7 @@ export function httpEndpoints(server: EtcdServer): HttpHandler {
 async function checkHealth(server: EtcdServer, url: URL): Promise<{ ok: boolean; reason: string }> {
   const excluded = new Set(url.searchParams.getAll('exclude'));
   for (const alarm of server.alarms.list()) {
-    const name = ALARM_NAMES[alarm.alarm] ?? String(alarm.alarm);
+    const name = alarmName(alarm.alarm);
     if (!excluded.has(name)) return { ok: false, reason: `ALARM ${name}` };
   }
   const serializable = url.searchParams.get('serializable') === 'true';

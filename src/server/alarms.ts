@@ -14,6 +14,11 @@ import {
 const EMPTY = new Uint8Array(0);
 const ALARM_NAMES: Record<number, string> = { 0: 'NONE', 1: 'NOSPACE', 2: 'CORRUPT' };
 
+/** etcd's name of an alarm type (`NOSPACE`), or its number when unknown. */
+export function alarmName(type: number): string {
+  return ALARM_NAMES[type] ?? String(type);
+}
+
 export class AlarmStore {
   private readonly active = new Map<string, AlarmMember>();
 
@@ -79,7 +84,7 @@ export class AlarmStore {
 
   /** etcd's Status.errors strings: `memberID:<decimal> alarm:NOSPACE `. */
   statusErrors(): string[] {
-    return this.list().map((a) => `memberID:${a.memberID} alarm:${ALARM_NAMES[a.alarm] ?? a.alarm} `);
+    return this.list().map((a) => `memberID:${a.memberID} alarm:${alarmName(a.alarm)} `);
   }
 }
 

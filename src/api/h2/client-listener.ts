@@ -8,6 +8,7 @@ import * as http from 'node:http';
 import * as http2 from 'node:http2';
 import * as net from 'node:net';
 import { Duplex } from 'node:stream';
+import { AuthorityRewriter } from './authority-rewrite.js';
 import type { GrpcH2Server } from './grpc-h2-server.js';
 
 /** The parts of a request/response pair the HTTP endpoints use (HTTP/1.1 objects or the adapter below). */
@@ -123,8 +124,19 @@ function replayingStream(socket: net.Socket, head: Buffer): Duplex {
     final: (callback) => { socket.end(); callback(); },
     destroy: (error, callback) => { socket.destroy(error ?? undefined); callback(error); },
   });
-  duplex.push(head);
-  socket.on('data', (chunk: Buffer) => { if (!duplex.push(chunk)) socket.pause(); });
+  const rewriter = new AuthorityRewriter();
+  const forward = (chunk: Buffer): boolean => {
+    let bytes: Buffer;
+    try {
+      bytes = rewriter.push(chunk);
+    } catch {
+      socket.destroy();
+      return false;
+    }
+    return bytes.length === 0 || duplex.push(bytes);
+  };
+  forward(head);
+  socket.on('data', (chunk: Buffer) => { if (!forward(chunk)) socket.pause(); });
   socket.on('end', () => duplex.push(null));
   socket.on('close', () => duplex.destroy());
   socket.on('error', (error) => duplex.destroy(error));

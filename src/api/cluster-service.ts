@@ -19,25 +19,25 @@ export function clusterHandlers(server: EtcdServer, probe: LeaderProbe): grpc.Un
   return {
     memberList: unary(probe, async (request) => {
       if ((request as MemberListRequest).linearizable) await server.linearizableRead();
-      return MemberListResponse.create({ header: server.header(), members: members() });
+      return MemberListResponse.create({ header: server.clusterHeader(), members: members() });
     }, 'learner-ok'),
     memberAdd: unary(probe, async (request) => {
       const { peerURLs, isLearner } = request as MemberAddRequest;
       const member = await server.cluster.memberAdd(peerURLs, isLearner);
-      return MemberAddResponse.create({ header: server.header(), member: toMember(member), members: members() });
+      return MemberAddResponse.create({ header: server.clusterHeader(), member: toMember(member), members: members() });
     }),
     memberRemove: unary(probe, async (request) => {
       await server.cluster.memberRemove((request as MemberRemoveRequest).ID);
-      return MemberRemoveResponse.create({ header: server.header(), members: members() });
+      return MemberRemoveResponse.create({ header: server.clusterHeader(), members: members() });
     }),
     memberUpdate: unary(probe, async (request) => {
       const { ID, peerURLs } = request as MemberUpdateRequest;
       await server.cluster.memberUpdate(ID, peerURLs);
-      return MemberUpdateResponse.create({ header: server.header(), members: members() });
+      return MemberUpdateResponse.create({ header: server.clusterHeader(), members: members() });
     }),
     memberPromote: unary(probe, async (request) => {
       await server.promoteMember((request as MemberPromoteRequest).ID);
-      return MemberPromoteResponse.create({ header: server.header(), members: members() });
+      return MemberPromoteResponse.create({ header: server.clusterHeader(), members: members() });
     }),
   };
 }

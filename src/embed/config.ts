@@ -120,8 +120,9 @@ function urlStrings(raw: string, source: string): string[] {
 export function parseInitialCluster(raw: string): InitialMember[] {
   const members = new Map<string, string[]>();
   for (const part of raw.split(',')) {
+    // An empty name is allowed: etcdctl's `member add` prints members that have not started yet as `=url`.
     const eq = part.indexOf('=');
-    if (eq <= 0) throw new FlagError(`invalid value "${raw}" for flag -initial-cluster: missing name or '=' in "${part}"`);
+    if (eq < 0) throw new FlagError(`invalid value "${raw}" for flag -initial-cluster: missing '=' in "${part}"`);
     const memberName = part.slice(0, eq);
     const url = parseUrlList(part.slice(eq + 1), '-initial-cluster')[0]!.toString().replace(/\/$/, '');
     const urls = members.get(memberName) ?? [];

@@ -52,6 +52,14 @@ test('config validation: election vs heartbeat, local member in initial cluster,
   assert.throws(() => buildServerConfig(parseServerFlags(['stray'], {})), /not a valid flag/);
 });
 
+test('--initial-cluster accepts unstarted members with an empty name (etcdctl member add output)', () => {
+  const flags = parseServerFlags(['--name', 'm2', '--initial-cluster', 'm1=http://127.0.0.1:1,=http://127.0.0.1:3,m2=http://127.0.0.1:2',
+    '--initial-advertise-peer-urls', 'http://127.0.0.1:2', '--initial-cluster-state', 'existing'], {});
+  const config = buildServerConfig(flags);
+  assert.deepEqual(config.initialCluster.map((m) => m.name), ['m1', '', 'm2']);
+  assert.throws(() => buildServerConfig(parseServerFlags(['--initial-cluster', 'nonsense'], {})), /missing '='/);
+});
+
 test('durations parse as Go does', () => {
   assert.equal(parseDurationMs('100ms', 'x'), 100);
   assert.equal(parseDurationMs('1h30m', 'x'), 5_400_000);

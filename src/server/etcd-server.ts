@@ -238,6 +238,11 @@ export class EtcdServer implements TransportHandler {
       'finished defragmenting the backend');
   }
 
+  /** The header etcd's Cluster service sends: ids and term, no revision. */
+  clusterHeader(): ResponseHeader {
+    return ResponseHeader.create({ clusterId: this.clusterId, memberId: this.memberId, raftTerm: this.driver.term });
+  }
+
   /** A response header as etcd fills it: revision defaults to the current store revision. */
   header(revision = 0): ResponseHeader {
     return ResponseHeader.create({
@@ -392,6 +397,13 @@ export class EtcdServer implements TransportHandler {
     return this.membership.isRemoved(id);
   }
 
+  /** Stops serving because this member was removed (seen in the log or told by a peer). */
+  removedByPeer(): void {
+    if (this.stopping) return;
+    this.logger.warn({ 'local-member-id': this.memberIdHex() }, 'the member has been permanently removed from the cluster');
+    setImmediate(() => void this.stop());
+  }
+
   membersJson(): string {
     return `{"clusterId":"${formatIdHex(this.clusterId)}","members":[${this.membership.list().map(encodeMemberJson).join(',')}]}`;
   }
@@ -415,11 +427,7 @@ export class EtcdServer implements TransportHandler {
       nextRequestId: () => this.ids.nextId(),
       proposeConfChange: (change, requestId) => this.proposeConfChange(change, requestId),
       confChangeApplied: (requestId) => this.wait.trigger(requestId, {}),
-      onRemovedSelf: () => {
-        this.logger.warn({ 'local-member-id': this.memberIdHex() },
-          'the member has been permanently removed from the cluster');
-        setImmediate(() => void this.stop());
-      },
+      onRemovedSelf: () => this.removedByPeer(),
       unixSeconds: () => Math.floor(this.clock.wallMs() / 1000),
     });
   }
@@ -500,16 +508,27 @@ export class EtcdServer implements TransportHandler {
     const data = InternalRaftRequest.encode(request);
     if (data.length > this.options.maxRequestBytes) throw etcdError('ERR_REQUEST_TOO_LARGE');
     const pending = this.wait.register(id);
-    const dropped = this.driver.node.propose(data);
-    if (dropped !== null) this.wait.fail(id, etcdError(this.softState.lead === 0n ? 'ERR_NO_LEADER' : 'ERR_TIMEOUT'));
-    else this.driver.wake();
+    this.proposeUntilAccepted(id, data, performance.now() + this.requestTimeoutMs);
     return this.awaitResult(id, pending);
   }
 
+  /**
+   * Raft drops proposals while no leader is known; etcd's proposer then blocks until a leader appears or
+   * the request times out. Retry every heartbeat until accepted or the deadline passes (awaitResult's
+   * timer fails the waiter then).
+   */
+  private proposeUntilAccepted(id: bigint, data: Uint8Array, deadlineMs: number): void {
+    if (this.stopping || !this.wait.has(id)) return;
+    if (this.driver.node.propose(data) === null) {
+      this.driver.wake();
+      return;
+    }
+    if (performance.now() >= deadlineMs) return;
+    setTimeout(() => this.proposeUntilAccepted(id, data, deadlineMs), this.options.heartbeatIntervalMs);
+  }
+
   private async awaitResult(id: bigint, pending: Promise<ApplyResult>): Promise<ApplyResult> {
-    const timer = setTimeout(() => {
-      this.wait.fail(id, etcdError(this.softState.lead === 0n ? 'ERR_NO_LEADER' : 'ERR_TIMEOUT'));
-    }, this.requestTimeoutMs);
+    const timer = setTimeout(() => this.wait.fail(id, etcdError('ERR_TIMEOUT')), this.requestTimeoutMs);
     try {
       const result = await pending;
       if (result.error !== undefined) throw result.error;

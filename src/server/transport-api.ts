@@ -39,6 +39,8 @@ export interface TransportHandler {
   snapshotDb(): Promise<{ path: string; metadata: SnapshotMetadata; release: () => Promise<void> }>;
   /** Stores an incoming backend snapshot (readable stream of the db bytes) before its MsgSnap is stepped. */
   receiveSnapshotDb(message: Message, body: AsyncIterable<Buffer>): Promise<void>;
+  /** A peer refused this member because it was removed from the cluster: stop serving. */
+  removedByPeer(): void;
   /** Whether a peer id is a removed member (its messages are refused). */
   isRemoved(id: bigint): boolean;
   /** The membership as JSON for GET /members (used by members joining with --initial-cluster-state existing). */

@@ -111,8 +111,9 @@ export class PeerSender {
         this.backoffMs = BACKOFF_MIN_MS;
         this.logger.info({ 'remote-peer-id': formatIdHex(this.peerId) }, 'peer became active');
       } else {
-        this.logger.warn({ 'remote-peer-id': formatIdHex(this.peerId), status, reason: headers['x-tetcd-reason'] },
-          'peer rejected the raft stream');
+        const reason = String(headers['x-tetcd-reason'] ?? '');
+        this.logger.warn({ 'remote-peer-id': formatIdHex(this.peerId), status, reason }, 'peer rejected the raft stream');
+        if (reason.includes(`member ${formatIdHex(this.identity.localId)} has been removed`)) this.handler.removedByPeer();
         stream.close();
       }
     });

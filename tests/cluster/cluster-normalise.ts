@@ -19,6 +19,8 @@ import type { Cluster } from '../helpers/cluster.js';
 
 const TABLE_COLUMNS_NORMALISED: Record<string, string> = {
   'DB SIZE': '<db-size>', 'RAFT TERM': '<term>', 'RAFT INDEX': '<index>', 'RAFT APPLIED INDEX': '<index>',
+  // tetcd reports the etcd API level it implements (3.5.0); the oracle is etcd 3.4.23.
+  VERSION: '<version>',
 };
 const JSON_NUMBER_FIELDS = /"(raft_term|raftTerm|raftIndex|raftAppliedIndex|dbSize|dbSizeInUse)":\d+/g;
 const TOOK = /took = [0-9.]+[a-zµ]+/g;
@@ -103,7 +105,7 @@ export function normaliseClusterOutput(text: string, cluster: Cluster): string {
     out = out.replace(pattern, replacement);
   }
   out = normaliseOutput(out).replace(JSON_NUMBER_FIELDS, (_m, field: string) => `"${field}":<${field}>`)
-    .replace(TOOK, 'took = <duration>');
+    .replace(TOOK, 'took = <duration>').replace(/"version":"3\.\d+\.\d+"/g, '"version":"<version>"');
   out = out.replace(/ETCD_INITIAL_CLUSTER="([^"]*)"/, (_m, list: string) =>
     `ETCD_INITIAL_CLUSTER="${list.split(',').sort().join(',')}"`);
   const lines = out.split('\n');

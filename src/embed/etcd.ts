@@ -64,6 +64,9 @@ export async function startEtcd(config: ServerConfig,
     for (const url of config.listenPeerUrls) {
       await peerTransport.listen(url.hostname === 'localhost' ? '127.0.0.1' : url.hostname, Number(url.port));
     }
+    // As etcd: clients are served once this member's attributes are published through raft, so a
+    // member list never shows a started member without its client URLs.
+    await Promise.race([server.published$, new Promise<void>((resolve) => server.onStop(() => resolve()))]);
     if (useGrpcJs) {
       grpcServer = createGrpcServer(server, grpcOptions);
       for (const url of config.listenClientUrls) clientPorts.push(await bindGrpc(grpcServer, url));

@@ -51,6 +51,8 @@ import { WaitRegistry } from './wait.js';
 /** Proposals waiting for their apply result at most (etcd's back-pressure on pending proposals). */
 const PENDING_PROPOSALS_MAX = 100_000;
 const PUBLISH_RETRY_MS = 500;
+/** A publish lost in a leader change is retried after this long (not the full request timeout). */
+const PUBLISH_TIMEOUT_MS = 2000;
 
 export type TransportFactory = (identity: { memberId: bigint; clusterId: bigint },
   handler: TransportHandler) => Transport;
@@ -75,6 +77,9 @@ export class EtcdServer implements TransportHandler {
   private softState: SoftState = { lead: 0n, raftState: StateType.Follower };
   private stopping = false;
   private published = false;
+  private markPublished: () => void = () => undefined;
+  /** Settles once this member's attributes are committed (etcd's ReadyNotify): then it serves clients. */
+  readonly published$: Promise<void> = new Promise((resolve) => { this.markPublished = resolve; });
   private publishTimer: NodeJS.Timeout | undefined;
   private outgoingSnapshots = 0;
   private readonly autoCompactor: AutoCompactor | undefined;
@@ -400,7 +405,8 @@ export class EtcdServer implements TransportHandler {
   /** Stops serving because this member was removed (seen in the log or told by a peer). */
   removedByPeer(): void {
     if (this.stopping) return;
-    this.logger.warn({ 'local-member-id': this.memberIdHex() }, 'the member has been permanently removed from the cluster');
+    this.logger.warn({ 'local-member-id': this.memberIdHex() },
+      'the member has been permanently removed from the cluster');
     setImmediate(() => void this.stop());
   }
 
@@ -501,15 +507,15 @@ export class EtcdServer implements TransportHandler {
     await this.awaitResult(requestId, pending);
   }
 
-  private async propose(request: InternalRaftRequest): Promise<ApplyResult> {
+  private async propose(request: InternalRaftRequest, timeoutMs = this.requestTimeoutMs): Promise<ApplyResult> {
     if (this.stopping) throw etcdError('ERR_STOPPED');
     const id = this.ids.nextId();
     request.ID = id;
     const data = InternalRaftRequest.encode(request);
     if (data.length > this.options.maxRequestBytes) throw etcdError('ERR_REQUEST_TOO_LARGE');
     const pending = this.wait.register(id);
-    this.proposeUntilAccepted(id, data, performance.now() + this.requestTimeoutMs);
-    return this.awaitResult(id, pending);
+    this.proposeUntilAccepted(id, data, performance.now() + timeoutMs);
+    return this.awaitResult(id, pending, timeoutMs);
   }
 
   /**
@@ -527,8 +533,9 @@ export class EtcdServer implements TransportHandler {
     setTimeout(() => this.proposeUntilAccepted(id, data, deadlineMs), this.options.heartbeatIntervalMs);
   }
 
-  private async awaitResult(id: bigint, pending: Promise<ApplyResult>): Promise<ApplyResult> {
-    const timer = setTimeout(() => this.wait.fail(id, etcdError('ERR_TIMEOUT')), this.requestTimeoutMs);
+  private async awaitResult(id: bigint, pending: Promise<ApplyResult>,
+    timeoutMs = this.requestTimeoutMs): Promise<ApplyResult> {
+    const timer = setTimeout(() => this.wait.fail(id, etcdError('ERR_TIMEOUT')), timeoutMs);
     try {
       const result = await pending;
       if (result.error !== undefined) throw result.error;
@@ -552,9 +559,11 @@ export class EtcdServer implements TransportHandler {
       if (current !== undefined && current.name === this.options.name &&
           current.clientUrls.join(',') === this.options.advertiseClientUrls.join(',')) {
         this.published = true;
+        this.markPublished();
         return;
       }
-      this.propose(request).then(() => { this.published = true; }, () => this.schedulePublish(PUBLISH_RETRY_MS));
+      this.propose(request, PUBLISH_TIMEOUT_MS).then(() => { this.published = true; this.markPublished(); },
+        () => this.schedulePublish(PUBLISH_RETRY_MS));
     }, delayMs);
   }
 

@@ -16,6 +16,8 @@ export interface ListenerIdentity { localId: bigint; clusterId: bigint }
 export class PeerListener {
   private readonly server: http2.Http2Server;
   private readonly sessions = new Set<http2.ServerHttp2Session>();
+  /** Open incoming raft streams by sender id (hex), so a removed member's streams can be closed. */
+  private readonly incoming = new Map<string, Set<http2.ServerHttp2Stream>>();
 
   constructor(
     private readonly identity: ListenerIdentity,
@@ -63,7 +65,7 @@ export class PeerListener {
       return;
     }
     const path = headers[':path'];
-    if (path === '/raft/stream') this.serveStream(stream);
+    if (path === '/raft/stream') this.serveStream(stream, String(headers['x-tetcd-from']));
     else if (path === '/raft/snapshot') void this.serveSnapshot(stream);
     else if (typeof path === 'string' && path.startsWith('/members/promote/')) void this.servePromote(stream, path);
     else if (path === '/leases/keepalive' || path === '/leases/timetolive') void this.serveLease(stream, path, headers);
@@ -83,8 +85,20 @@ export class PeerListener {
     return undefined;
   }
 
-  private serveStream(stream: http2.ServerHttp2Stream): void {
+  /** Closes the raft streams a (removed) member opened; its reconnect is then refused with the reason. */
+  dropIncoming(id: bigint): void {
+    const streams = this.incoming.get(formatIdHex(id));
+    if (streams === undefined) return;
+    for (const stream of streams) stream.close(http2.constants.NGHTTP2_CANCEL);
+    this.incoming.delete(formatIdHex(id));
+  }
+
+  private serveStream(stream: http2.ServerHttp2Stream, from: string): void {
     stream.respond({ ':status': 200 });
+    const streams = this.incoming.get(from) ?? new Set<http2.ServerHttp2Stream>();
+    streams.add(stream);
+    this.incoming.set(from, streams);
+    stream.on('close', () => streams.delete(stream));
     const reader = new FrameReader(this.frameBytesMax);
     stream.on('data', (chunk: Buffer) => {
       let batches: Message[][];

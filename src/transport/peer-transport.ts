@@ -54,6 +54,7 @@ export class PeerTransport implements Transport {
   removePeer(id: bigint): void {
     this.senders.get(id)?.stop();
     this.senders.delete(id);
+    this.listener.dropIncoming(id);
   }
 
   updatePeer(id: bigint, peerUrls: string[]): void {

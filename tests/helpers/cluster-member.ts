@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { assert } from '../../src/base/assert.js';
 import { ETCD_BIN, TETCD_BIN } from './binaries.js';
 import { READY_LINE, type ServerKind } from './server.js';
+import { liveGroups, signalGroup } from './process-groups.js';
 
 /** Time between SIGTERM and SIGKILL in stop(). */
 const STOP_GRACE_MS = 5_000;
@@ -19,27 +20,6 @@ export const POLL_INTERVAL_MS = 100;
 /** Lines quoted per member in failure reports. */
 const LOG_TAIL_LINES = 40;
 
-const liveGroups = new Set<number>();
-function killAllGroups(): void {
-  for (const pid of liveGroups) signalGroup(pid, 'SIGKILL');
-  liveGroups.clear();
-}
-process.on('exit', killAllGroups);
-// A signal ends the test process without 'exit': kill the members, then die of the same signal.
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-  process.once(signal, () => {
-    killAllGroups();
-    process.kill(process.pid, signal);
-  });
-}
-
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
-  }
-}
 
 /** Resolves after `ms` (used only between polls, never as a substitute for a condition). */
 export function delay(ms: number): Promise<void> {

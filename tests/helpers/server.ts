@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { assert } from '../../src/base/assert.js';
 import { ETCD_BIN, TETCD_BIN, requireOracleBinaries, requireTetcdBinary } from './binaries.js';
 import { allocatePort } from './ports.js';
+import { liveGroups, signalGroup } from './process-groups.js';
 
 export type ServerKind = 'etcd' | 'tetcd';
 
@@ -36,30 +37,6 @@ export interface ServerOptions {
 }
 
 interface ExitInfo { code: number | null; signal: NodeJS.Signals | null }
-
-const liveGroups = new Set<number>();
-
-function killAllGroups(): void {
-  for (const pid of liveGroups) killGroup(pid, 'SIGKILL');
-  liveGroups.clear();
-}
-
-process.on('exit', killAllGroups);
-// A signal would end the test process without 'exit': kill the servers, then die of the same signal.
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-  process.once(signal, () => {
-    killAllGroups();
-    process.kill(process.pid, signal);
-  });
-}
-
-function killGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
-  }
-}
 
 /** A running (or stopped) server member; see ServerProcess.start. */
 export class ServerProcess {
@@ -144,11 +121,11 @@ export class ServerProcess {
   async stop(graceMs = STOP_GRACE_MS_DEFAULT): Promise<void> {
     const pid = this.pid;
     if (pid === undefined) return;
-    killGroup(pid, 'SIGTERM');
-    const timer = setTimeout(() => killGroup(pid, 'SIGKILL'), graceMs);
+    signalGroup(pid, 'SIGTERM');
+    const timer = setTimeout(() => signalGroup(pid, 'SIGKILL'), graceMs);
     await this.exited;
     clearTimeout(timer);
-    killGroup(pid, 'SIGKILL'); // any stragglers left in the group
+    signalGroup(pid, 'SIGKILL'); // any stragglers left in the group
     liveGroups.delete(pid);
   }
 
@@ -156,7 +133,7 @@ export class ServerProcess {
   async kill(): Promise<void> {
     const pid = this.pid;
     if (pid === undefined) return;
-    killGroup(pid, 'SIGKILL');
+    signalGroup(pid, 'SIGKILL');
     await this.exited;
     liveGroups.delete(pid);
   }

@@ -63,7 +63,8 @@ export class AuthorityRewriter {
         priority = payload.subarray(0, 5);
         payload = payload.subarray(5);
       }
-      this.headerBlock = { streamId, flags: flags & (~(FLAG_PADDED | FLAG_END_HEADERS) & 0xff), priority, parts: [payload] };
+      const kept = flags & (~(FLAG_PADDED | FLAG_END_HEADERS) & 0xff);
+      this.headerBlock = { streamId, flags: kept, priority, parts: [payload] };
     } else {
       if (this.headerBlock === undefined || this.headerBlock.streamId !== streamId) {
         out.push(frame);
@@ -74,7 +75,8 @@ export class AuthorityRewriter {
     if ((flags & FLAG_END_HEADERS) === 0) return;
     const block = this.headerBlock!;
     this.headerBlock = undefined;
-    out.push(...encodeHeaderFrames(block.streamId, block.flags, block.priority, rewriteBlock(Buffer.concat(block.parts))));
+    const rewritten = rewriteBlock(Buffer.concat(block.parts));
+    out.push(...encodeHeaderFrames(block.streamId, block.flags, block.priority, rewritten));
   }
 }
 

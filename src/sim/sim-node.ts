@@ -133,8 +133,13 @@ export class SimNode {
       this.kv = new KvStateMachine();
       this.snapshotIndex = 0;
     }
-    this.storage.setHardState(image.hardState);
-    this.storage.append(image.entries);
+    // A crash can leave the installed snapshot durable without the HardState written after it. The
+    // snapshot proves its index committed, so restart at least there (as the server's bootstrap does).
+    const snapshotIndex = snapshot?.metadata.index ?? 0;
+    const snapshotTerm = snapshot?.metadata.term ?? 0;
+    this.storage.setHardState({ ...image.hardState, term: Math.max(image.hardState.term, snapshotTerm),
+      commit: Math.max(image.hardState.commit, snapshotIndex) });
+    this.storage.append(image.entries.filter((e) => e.index > snapshotIndex));
   }
 
   /** Loses all volatile state (unsynced writes, outstanding Ready, in-memory requests). */

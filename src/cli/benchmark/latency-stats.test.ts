@@ -62,12 +62,14 @@ test('randomized: summary agrees with a naive oracle', () => {
     assert.equal(summary.fastestMs, values[0]);
     assert.equal(summary.slowestMs, values[count - 1]);
     for (const [p, ms] of summary.percentilesMs) {
-      // Oracle: the smallest sample with at least p% of samples at or below it.
+      // Oracle: the smallest sample with at least p% of samples at or below it, in exact integer
+      // arithmetic (percentiles have one decimal: compare in tenths of a percent, no float rounding).
+      const pTenths = Math.round(p * 10);
       let i = 0;
       for (;;) {
         let atOrBelow = i + 1;
         while (atOrBelow < count && values[atOrBelow] === values[i]) atOrBelow++;
-        if (atOrBelow >= (p / 100) * count) break;
+        if (atOrBelow * 1000 >= pTenths * count) break;
         i = atOrBelow;
       }
       const oracle = values[i];
@@ -84,4 +86,10 @@ test('recorder rejects bad samples', () => {
   assert.throws(() => recorder.record(-1), /bad latency/);
   assert.throws(() => recorder.record(Number.NaN), /bad latency/);
   assert.throws(() => new LatencyRecorder(-1), /bad expectedCount/);
+});
+
+test('p99.9 of 1000 samples is the 999th (float noise in 99.9 / 100 * 1000 must not skip a rank)', () => {
+  const samples = new Float64Array(Array.from({ length: 1000 }, (_, i) => i + 1));
+  assert.equal(percentileMs(samples, 99.9), 999);
+  assert.equal(percentileMs(samples, 10), 100);
 });

@@ -34,16 +34,23 @@ export class AuthorityRewriter {
       this.buffered = this.buffered.subarray(PREFACE.length);
       this.prefaceSeen = true;
     }
+    // Frames that pass through unchanged are handed on as one contiguous slice (no copy): the hot path
+    // of a gRPC connection is DATA frames; only header blocks are rebuilt.
     let offset = 0;
+    let runStart = 0;
     while (this.buffered.length - offset >= 9) {
       const length = this.buffered.readUIntBE(offset, 3);
       if (this.buffered.length - offset < 9 + length) break;
       const frame = this.buffered.subarray(offset, offset + 9 + length);
-      offset += 9 + length;
       const type = frame[3]!;
-      if (type === FRAME_HEADERS || type === FRAME_CONTINUATION) this.onHeaderFrame(frame, out);
-      else out.push(frame);
+      if (type === FRAME_HEADERS || type === FRAME_CONTINUATION) {
+        if (offset > runStart) out.push(this.buffered.subarray(runStart, offset));
+        this.onHeaderFrame(frame, out);
+        runStart = offset + 9 + length;
+      }
+      offset += 9 + length;
     }
+    if (offset > runStart) out.push(this.buffered.subarray(runStart, offset));
     this.buffered = this.buffered.subarray(offset);
     return out.length === 1 ? out[0]! : Buffer.concat(out);
   }

@@ -45,7 +45,7 @@ async function runCase(c: GoldenCase, side: Side): Promise<{ out: string; err: s
   const raw = c.protobuf !== undefined && result.exitCode === 0
     ? canonicalProtobuf(c.protobuf, result.stdout, side) : result.stdout.toString('latin1');
   if (c.name.startsWith('lease grant')) await learnLeases(side);
-  const options = { ttl: c.ttl === true, collapseTables: collapse() };
+  const options = { ttl: c.ttl === true, collapseTables: collapse() || c.dbSize === true, dbSize: c.dbSize === true };
   return { out: normalise(raw, side, options), err: normalise(result.stderr, side, options), code: result.exitCode };
 }
 

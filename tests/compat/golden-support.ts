@@ -93,13 +93,16 @@ function escapeRegExp(text: string): string {
 const GO_DURATION = '(?:\\d+(?:\\.\\d+)?(?:ns|µs|us|ms|s|m|h))+';
 
 /** Replaces side-specific values with placeholders; everything else stays byte-exact. */
-export function normalise(text: string, side: Side, options: { ttl?: boolean; collapseTables?: boolean } = {}): string {
+export function normalise(
+  text: string, side: Side, options: { ttl?: boolean; collapseTables?: boolean; dbSize?: boolean } = {},
+): string {
   let out = text
     .split('\n').filter((line) => !line.startsWith('{"level":"warn"')).join('\n')
     .replace(new RegExp(`(took(?: = |":"|" : ))${GO_DURATION}`, 'gi'), '$1<duration>')
     .replace(new RegExp(`(\\| +)${GO_DURATION}( \\|)`, 'g'), (_m, a: string, b: string) => `${a}<duration>${b}`)
     .replace(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6} C \|/m, '<time> C |');
   if (options.ttl === true) out = out.replace(/remaining\(\d+s\)/g, 'remaining(<n>s)').replace(/"ttl":\d+/g, '"ttl":<n>');
+  if (options.dbSize === true) out = normaliseDbSizes(out);
   const replacements: [string, string][] = [];
   side.leases.forEach((id, i) => {
     replacements.push([id.toString(16).padStart(16, '0'), `<lease${i}>`], [id.toString(), `<lease${i}>`]);
@@ -115,4 +118,17 @@ export function normalise(text: string, side: Side, options: { ttl?: boolean; co
     out = out.split('\n').map((l) => (/^[|+]/.test(l) ? l.replace(/ +/g, ' ').replace(/-+/g, '-') : l)).join('\n');
   }
   return out;
+}
+
+/**
+ * A real etcd's bbolt file grows in steps whose timing differs between two fresh servers given the same
+ * commands, so `endpoint status` db sizes are placeholders (every other column stays byte-exact).
+ */
+function normaliseDbSizes(text: string): string {
+  const human = '\\d+(?:\\.\\d+)? [kMGTPE]?B';
+  return text
+    .replace(new RegExp(`^([^,\\n]+, [^,\\n]+, [^,\\n]+, )${human}(, )`, 'gm'), '$1<size>$2')
+    .replace(new RegExp(`(\\| +)${human}( +\\|)`, 'g'), '$1<size>$2')
+    .replace(/("dbSize(?:InUse)?":)\d+/g, '$1<n>')
+    .replace(/("DbSize(?:InUse)?" : )\d+/g, '$1<n>');
 }

@@ -76,6 +76,8 @@ export class EtcdServer implements TransportHandler {
   private softState: SoftState = { lead: 0n, raftState: StateType.Follower };
   private stopping = false;
   private published = false;
+  /** An apply-time NOSPACE proposal is in flight (raise it once, not once per applied write). */
+  private noSpaceProposalPending = false;
   private markPublished: () => void = () => undefined;
   /** Settles once this member's attributes are committed (etcd's ReadyNotify): then it serves clients. */
   readonly published$: Promise<void> = new Promise((resolve) => { this.markPublished = resolve; });
@@ -451,8 +453,25 @@ export class EtcdServer implements TransportHandler {
     if (request.put !== undefined || request.leaseGrant !== undefined ||
         (request.txn !== undefined && txnHasPut(request.txn))) {
       this.alarms.checkSpace();
+      this.raiseNoSpaceOnApply(request.put === undefined ? QUOTA_OVERHEAD_BYTES_PER_KEY
+        : request.put.key.length + request.put.value.length + QUOTA_OVERHEAD_BYTES_PER_KEY);
     }
     return undefined;
+  }
+
+  /**
+   * As etcd's quota applier: every member checks its own backend when applying a request that adds data
+   * and raises NOSPACE for itself when over quota (unless a NOSPACE alarm is already active). The write
+   * itself is applied on every member, so their states never diverge.
+   */
+  private raiseNoSpaceOnApply(costBytes: number): void {
+    if (this.noSpaceProposalPending || this.backend.sizeBytes() + costBytes < this.options.quotaBackendBytes) return;
+    if (this.alarms.list(AlarmType.NOSPACE).length > 0) return;
+    this.noSpaceProposalPending = true;
+    this.logger.warn({ 'quota-size-bytes': this.options.quotaBackendBytes, 'db-size-bytes': this.backend.sizeBytes() },
+      'exceeded the backend quota while applying; raising the NOSPACE alarm');
+    void this.alarm(AlarmRequest.create({ action: AlarmRequest_AlarmAction.ACTIVATE, memberID: this.memberId,
+      alarm: AlarmType.NOSPACE })).catch(() => undefined).finally(() => { this.noSpaceProposalPending = false; });
   }
 
   /** Checks alarms and the backend quota before proposing a request that adds data. */

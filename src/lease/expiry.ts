@@ -30,7 +30,10 @@ export class LeaseExpiry implements LeaseObserver {
     return this.primary;
   }
 
-  /** Becomes primary: every lease gets a fresh deadline of its full TTL plus `extendMs`. */
+  /**
+   * Becomes primary: every lease gets a fresh deadline of its remaining TTL as last checkpointed (its
+   * full TTL when never checkpointed) plus `extendMs`.
+   */
   promote(leases: Iterable<Lease>, extendMs: number): void {
     assert(extendMs >= 0, `negative lease extension ${extendMs}`);
     this.primary = true;
@@ -38,7 +41,10 @@ export class LeaseExpiry implements LeaseObserver {
     this.revoking.clear();
     this.heap = [];
     const nowMs = this.clock.nowMs();
-    for (const lease of leases) this.set(lease.id, nowMs + lease.ttlSeconds * 1000 + extendMs);
+    for (const lease of leases) {
+      const ttlSeconds = lease.remainingTtlSeconds > 0 ? lease.remainingTtlSeconds : lease.ttlSeconds;
+      this.set(lease.id, nowMs + ttlSeconds * 1000 + extendMs);
+    }
   }
 
   /** Stops being primary: forgets every deadline. */

@@ -14,7 +14,7 @@ class FakeClock {
 }
 
 /** A one-member host: proposals apply at once through the manager's own applier. */
-async function setup(leader: boolean): Promise<{
+async function setup(leader: boolean, checkpointIntervalMs?: number): Promise<{
   manager: LeaseManager; clock: FakeClock; host: LeaseHost; proposals: InternalRaftRequest[];
   close: () => Promise<void>; store: Awaited<ReturnType<typeof openStore>>['store'];
 }> {
@@ -23,7 +23,7 @@ async function setup(leader: boolean): Promise<{
   const proposals: InternalRaftRequest[] = [];
   let nextId = 0x10n;
   const host: LeaseHost = {
-    clock, electionTimeoutMs: 1000, isLeader: () => leader, leaderId: () => (leader ? 1n : 2n),
+    clock, electionTimeoutMs: 1000, checkpointIntervalMs, isLeader: () => leader, leaderId: () => (leader ? 1n : 2n),
     nextId: () => nextId++, warn: () => undefined,
     propose: (request) => {
       proposals.push(request);
@@ -102,4 +102,46 @@ test('a follower forwards keepalive and time-to-live to the leader, and keeps no
   await assert.rejects(follower.manager.keepAlive(5n), (e) => isEtcdError(e, 'ERR_NOT_LEADER'));
   await leader.close();
   await follower.close();
+});
+
+test('with checkpoints the leader proposes remaining TTLs; a new leader resumes from them; keepalive clears them',
+  async () => {
+    const CHECKPOINT_MS = 50;
+    const { manager, clock, proposals, close } = await setup(true, CHECKPOINT_MS);
+    await manager.grant(LeaseGrantRequest.create({ ID: 9n, TTL: 100 }));
+    await manager.grant(LeaseGrantRequest.create({ ID: 10n, TTL: 2 }));
+    clock.ms += 40_000;
+    await new Promise((resolve) => setTimeout(resolve, CHECKPOINT_MS * 3));
+    const checkpoints = proposals.flatMap((p) => p.leaseCheckpoint?.checkpoints ?? []);
+    assert.ok(checkpoints.length > 0, 'no checkpoint proposed');
+    const shown = JSON.stringify(checkpoints, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+    assert.ok(checkpoints.every((c) => c.ID === 9n && c.remainingTTL === 60), shown);
+    assert.equal(manager.lessor.get(9n)!.remainingTtlSeconds, 60);
+
+    manager.setLeader(false);
+    clock.ms += 1_000;
+    manager.setLeader(true);
+    let ttl = await manager.timeToLive(LeaseTimeToLiveRequest.create({ ID: 9n }));
+    assert.equal(ttl.TTL, 61, 'a new leader resumes from the checkpoint (+ one election timeout), not the full TTL');
+
+    assert.equal(await manager.keepAlive(9n), 100);
+    assert.equal(manager.lessor.get(9n)!.remainingTtlSeconds, 0, 'keepalive clears the checkpointed remainder');
+    manager.setLeader(false);
+    manager.setLeader(true);
+    ttl = await manager.timeToLive(LeaseTimeToLiveRequest.create({ ID: 9n }));
+    assert.equal(ttl.TTL, 101);
+    await close();
+  });
+
+test('without checkpoints a new leader grants a full TTL again (etcd default)', async () => {
+  const { manager, clock, proposals, close } = await setup(true);
+  await manager.grant(LeaseGrantRequest.create({ ID: 9n, TTL: 100 }));
+  clock.ms += 40_000;
+  await new Promise((resolve) => setTimeout(resolve, EXPIRY_CHECK_INTERVAL_MS * 2));
+  assert.equal(proposals.filter((p) => p.leaseCheckpoint !== undefined).length, 0);
+  manager.setLeader(false);
+  manager.setLeader(true);
+  const ttl = await manager.timeToLive(LeaseTimeToLiveRequest.create({ ID: 9n }));
+  assert.equal(ttl.TTL, 101);
+  await close();
 });

@@ -10,7 +10,8 @@ import { etcdError, isEtcdError } from '../base/errors.js';
 import type { LeaseId } from '../base/ids.js';
 import { Limits } from '../base/limits.js';
 import {
-  InternalRaftRequest, LeaseGrantRequest, LeaseKeepAliveRequest, LeaseKeepAliveResponse, LeaseLeasesResponse,
+  InternalRaftRequest, LeaseCheckpoint, LeaseCheckpointRequest, LeaseGrantRequest,
+  LeaseKeepAliveRequest, LeaseKeepAliveResponse, LeaseLeasesResponse,
   LeaseRevokeRequest, LeaseStatus, LeaseTimeToLiveRequest, LeaseTimeToLiveResponse,
   type LeaseGrantResponse, type LeaseRevokeResponse,
 } from '../proto/gen/etcdserverpb.js';
@@ -24,6 +25,8 @@ export const EXPIRY_CHECK_INTERVAL_MS = 100;
 /** Revocations proposed per second at most (etcd's leaseRevokeRate). */
 export const LEASE_REVOKES_PER_SECOND_MAX = 1000;
 const REVOKES_PER_CHECK_MAX = Math.max(1, Math.floor((LEASE_REVOKES_PER_SECOND_MAX * EXPIRY_CHECK_INTERVAL_MS) / 1000));
+/** Checkpoints per LeaseCheckpoint proposal at most (etcd's maxLeaseCheckpointBatchSize). */
+export const LEASE_CHECKPOINTS_PER_PROPOSAL_MAX = 1000;
 /** Largest positive int63, the mask for generated lease ids. */
 const INT63_MASK = (1n << 63n) - 1n;
 
@@ -33,6 +36,11 @@ export type LeaseForwardKind = 'keepalive' | 'timetolive';
 export interface LeaseHost {
   clock: Clock;
   electionTimeoutMs: number;
+  /**
+   * --experimental-enable-lease-checkpoint: the leader proposes every lease's remaining TTL this often,
+   * so a new leader continues from it instead of granting a full TTL again. Undefined: disabled.
+   */
+  checkpointIntervalMs?: number | undefined;
   /** Proposes through raft and resolves with the apply response; rejects with EtcdError. */
   propose(request: InternalRaftRequest): Promise<unknown>;
   /** A fresh unique id (the member's request id generator). */
@@ -50,6 +58,7 @@ export class LeaseManager {
   readonly applier: LeaseApplier;
   private readonly expiry: LeaseExpiry;
   private timer: NodeJS.Timeout | undefined;
+  private checkpointTimer: NodeJS.Timeout | undefined;
 
   /** Restores the leases in `backend` and re-attaches the live keys `store` found at open. */
   constructor(backend: LeaseBackend, store: LeaseWriteStore & RestoredLeases, private readonly host: LeaseHost) {
@@ -77,6 +86,12 @@ export class LeaseManager {
       this.expiry.promote(this.lessor.all(), this.host.electionTimeoutMs);
       this.timer = setInterval(() => this.revokeExpired(), EXPIRY_CHECK_INTERVAL_MS);
       this.timer.unref();
+      const checkpointMs = this.host.checkpointIntervalMs;
+      if (checkpointMs !== undefined) {
+        assert(checkpointMs > 0, `lease checkpoint interval must be positive, got ${checkpointMs}`);
+        this.checkpointTimer = setInterval(() => this.checkpointAll(checkpointMs), checkpointMs);
+        this.checkpointTimer.unref();
+      }
     } else {
       this.expiry.demote();
       this.stop();
@@ -85,7 +100,9 @@ export class LeaseManager {
 
   stop(): void {
     if (this.timer !== undefined) clearInterval(this.timer);
+    if (this.checkpointTimer !== undefined) clearInterval(this.checkpointTimer);
     this.timer = undefined;
+    this.checkpointTimer = undefined;
   }
 
   /** LeaseGrant through raft. Throws EtcdError (ERR_LEASE_TTL_TOO_LARGE, ERR_LEASE_EXIST, raft errors). */
@@ -116,6 +133,11 @@ export class LeaseManager {
     }
     const lease = this.lessor.get(id);
     if (lease === undefined || !this.expiry.renew(lease)) throw etcdError('ERR_LEASE_NOT_FOUND');
+    // A renewed lease starts over from its full TTL: clear a checkpointed remainder (as etcd does), or a
+    // later leader would resume from the stale remainder.
+    if (this.host.checkpointIntervalMs !== undefined && lease.remainingTtlSeconds > 0) {
+      this.proposeCheckpoints([LeaseCheckpoint.create({ ID: id, remainingTTL: 0 })]);
+    }
     return lease.ttlSeconds;
   }
 
@@ -163,6 +185,33 @@ export class LeaseManager {
     if (leader === 0n) return Promise.reject(etcdError('ERR_NO_LEADER'));
     if (this.host.forward === undefined) return Promise.reject(etcdError('ERR_NOT_LEADER'));
     return this.host.forward(leader, kind, request);
+  }
+
+  /**
+   * The leader's checkpoint round: every lease with more than one interval left gets its remaining TTL
+   * (whole seconds, truncated as etcd) proposed, in batches of LEASE_CHECKPOINTS_PER_PROPOSAL_MAX.
+   */
+  private checkpointAll(intervalMs: number): void {
+    if (!this.host.isLeader()) return;
+    let batch: LeaseCheckpoint[] = [];
+    for (const lease of this.lessor.all()) {
+      const remainingMs = this.expiry.remainingMs(lease.id);
+      if (remainingMs === undefined || remainingMs <= intervalMs) continue;
+      batch.push(LeaseCheckpoint.create({ ID: lease.id, remainingTTL: remainingTtlSeconds(remainingMs) }));
+      if (batch.length === LEASE_CHECKPOINTS_PER_PROPOSAL_MAX) {
+        this.proposeCheckpoints(batch);
+        batch = [];
+      }
+    }
+    if (batch.length > 0) this.proposeCheckpoints(batch);
+  }
+
+  private proposeCheckpoints(checkpoints: LeaseCheckpoint[]): void {
+    assert(checkpoints.length > 0 && checkpoints.length <= LEASE_CHECKPOINTS_PER_PROPOSAL_MAX, 'bad checkpoint batch');
+    const request = InternalRaftRequest.create({ leaseCheckpoint: LeaseCheckpointRequest.create({ checkpoints }) });
+    this.host.propose(request).catch((error: unknown) => {
+      this.host.warn({ leases: checkpoints.length, err: String(error) }, 'failed to checkpoint leases');
+    });
   }
 
   /** One round of the leader's revoke loop: proposes LeaseRevoke for up to the rate limit of expired leases. */

@@ -1,6 +1,6 @@
 /**
  * The single `tetcd` binary: `tetcd server`, `tetcd ctl` (= tetcdctl), `tetcd utl` (= tetcdutl),
- * `tetcd benchmark`, `tetcd version`. bin/tetcdctl and bin/tetcdutl call main() with the subcommand
+ * `tetcd snapshot` (K3s-style snapshots), `tetcd benchmark`, `tetcd version`. bin/tetcdctl and bin/tetcdutl call main() with the subcommand
  * prepended, so every entry point shares one dispatcher.
  */
 import { ETCD_SERVER_VERSION, TETCD_VERSION } from './base/version.js';
@@ -11,6 +11,7 @@ Commands:
   server      run a tetcd member (etcd's flags and ETCD_* env vars)
   ctl         etcdctl-compatible client (also installed as tetcdctl)
   utl         etcdutl-compatible offline tool (also installed as tetcdutl)
+  snapshot    K3s-style snapshots: save | ls | delete | prune (local and S3)
   benchmark   load generator compatible with etcd's benchmark tool
   version     print versions
 `;
@@ -30,6 +31,10 @@ export async function main(argv: string[]): Promise<number> {
     case 'utl': {
       const { runUtl } = await import('./cli/utl/main.js');
       return runUtl(rest);
+    }
+    case 'snapshot': {
+      const { runSnapshotCommand } = await import('./ha/snapshot-command.js');
+      return runSnapshotCommand(rest);
     }
     case 'benchmark': {
       const { Command } = await import('commander');

@@ -19,6 +19,7 @@ import type { EtcdServer } from '../server/etcd-server.js';
 import { toServiceError } from './grpc-errors.js';
 import { asUnknown, concat, createIfAbsent, firstCreated, ownKey, WAIT_POLL_INTERVAL_MS, waitForOlderKeysDeleted } from './lock-service.js';
 import { unary, type LeaderProbe } from './unary.js';
+import { serverForCall } from './auth-context.js';
 
 const SLASH = new TextEncoder().encode('/');
 
@@ -32,28 +33,35 @@ type ObserveCall = grpc.ServerWritableStream<LeaderRequest, LeaderResponse>;
 /** Handlers for grpc-js `addService(ElectionService, ...)`. Throws nothing. */
 export function electionHandlers(server: EtcdServer, probe: LeaderProbe): grpc.UntypedServiceImplementation {
   return {
-    campaign: unary(probe, (request, call) =>
-      campaign(server, request as CampaignRequest, () => call.cancelled).catch(asUnknown)),
-    proclaim: unary(probe, async (request) => {
+    campaign: unary(probe, async (request, call) =>
+      campaign(await serverForCall(server, call as never), request as CampaignRequest, () => call.cancelled)
+        .catch(asUnknown)),
+    proclaim: unary(probe, async (request, call) => {
+      const scoped = await serverForCall(server, call as never);
       const { leader, value } = request as ProclaimRequest;
       if (leader === undefined) throw new Error(MISSING_LEADER_KEY);
       const put = RequestOp.create({ requestPut: PutRequest.create({ key: leader.key, value, ignoreLease: true }) });
-      const response = await server.txn(TxnRequest.create({ compare: [isLeader(leader)], success: [put] }))
+      const response = await scoped.txn(TxnRequest.create({ compare: [isLeader(leader)], success: [put] }))
         .catch(asUnknown);
       if (!response.succeeded) throw new Error(NOT_LEADER);
       return ProclaimResponse.create({ header: response.header });
     }),
-    leader: unary(probe, async (request) => {
-      const kv = await firstCreated(server, concat((request as LeaderRequest).name, SLASH));
+    leader: unary(probe, async (request, call) => {
+      const scoped = await serverForCall(server, call as never);
+      const kv = await firstCreated(scoped, concat((request as LeaderRequest).name, SLASH));
       if (kv === undefined) throw new Error(NO_LEADER);
       return LeaderResponse.create({ header: server.header(), kv });
     }),
-    observe: (call: ObserveCall) => { void observe(server, call); },
-    resign: unary(probe, async (request) => {
+    observe: (call: ObserveCall) => {
+      serverForCall(server, call as never).then((scoped) => observe(scoped, call),
+        (error: unknown) => call.emit('error', toServiceError(error)));
+    },
+    resign: unary(probe, async (request, call) => {
+      const scoped = await serverForCall(server, call as never);
       const { leader } = request as ResignRequest;
       if (leader === undefined) throw new Error(MISSING_LEADER_KEY);
       const del = RequestOp.create({ requestDeleteRange: DeleteRangeRequest.create({ key: leader.key }) });
-      const response = await server.txn(TxnRequest.create({ compare: [isLeader(leader)], success: [del] }))
+      const response = await scoped.txn(TxnRequest.create({ compare: [isLeader(leader)], success: [del] }))
         .catch(asUnknown);
       return ResignResponse.create({ header: response.header });
     }),

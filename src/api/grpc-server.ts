@@ -12,15 +12,17 @@ import {
 import { HealthCheckResponse, HealthCheckResponse_ServingStatus } from '../proto/gen/grpc.health.v1.js';
 import type { EtcdServer } from '../server/etcd-server.js';
 import { clusterHandlers } from './cluster-service.js';
+import { authHandlers } from './auth-service.js';
 import { kvHandlers } from './kv-service.js';
 import { electionHandlers } from './election-service.js';
 import { leaseHandlers } from './lease-service.js';
 import { lockHandlers } from './lock-service.js';
 import { maintenanceHandlers } from './maintenance-service.js';
 import type { LeaderProbe } from './unary.js';
-import { ClientListener } from './h2/client-listener.js';
+import { ClientListener, type ClientListenerTls } from './h2/client-listener.js';
 import { GrpcH2Server } from './h2/grpc-h2-server.js';
 import { httpEndpoints } from './http-endpoints.js';
+import { createGateway } from './gateway/gateway.js';
 import { watchHandlers } from './watch-service.js';
 
 export interface GrpcServerOptions {
@@ -29,6 +31,8 @@ export interface GrpcServerOptions {
   keepaliveMinTimeMs: number;
   keepaliveIntervalMs: number;
   keepaliveTimeoutMs: number;
+  /** TLS for this listener (an https:// client URL); tetcd's default server only, not grpc-js. */
+  tls?: ClientListenerTls | undefined;
 }
 
 /** Anything services can be registered on: grpc-js's Server or tetcd's GrpcH2Server. */
@@ -36,7 +40,7 @@ export interface ServiceRegistry {
   addService(definition: grpc.ServiceDefinition, implementation: grpc.UntypedServiceImplementation): void;
 }
 
-/** Registers every etcd service tetcd serves (Auth answers Unimplemented until it lands). */
+/** Registers every etcd service tetcd serves. */
 export function registerServices(registry: ServiceRegistry, server: EtcdServer): void {
   const probe: LeaderProbe = { hasLeader: () => server.leaderId() !== 0n, isLearner: () => server.isLearner() };
   registry.addService(KVService, kvHandlers(server, probe));
@@ -50,7 +54,7 @@ export function registerServices(registry: ServiceRegistry, server: EtcdServer):
     check: (_call: unknown, callback: grpc.sendUnaryData<HealthCheckResponse>) =>
       callback(null, HealthCheckResponse.create({ status: HealthCheckResponse_ServingStatus.SERVING })),
   });
-  registry.addService(AuthService, {});
+  registry.addService(AuthService, authHandlers(server, probe));
 }
 
 /**
@@ -58,9 +62,11 @@ export function registerServices(registry: ServiceRegistry, server: EtcdServer):
  * port. Bind with `listener.listen(host, port)`.
  */
 export function createClientListener(server: EtcdServer, options: GrpcServerOptions): ClientListener {
-  const grpcServer = new GrpcH2Server(options.maxRequestBytes + Limits.grpcOverheadBytes);
+  const grpcServer = new GrpcH2Server(options.maxRequestBytes + Limits.grpcOverheadBytes, server.metrics);
   registerServices(grpcServer, server);
-  return new ClientListener(grpcServer, httpEndpoints(server), { maxConcurrentStreams: options.maxConcurrentStreams });
+  return new ClientListener(grpcServer, httpEndpoints(server, createGateway(grpcServer, server.metrics)), {
+    maxConcurrentStreams: options.maxConcurrentStreams,
+    tls: options.tls });
 }
 
 /** The same services on grpc-js's server (TETCD_GRPC_SERVER=grpc-js; gRPC only, no HTTP on the port). */

@@ -12,6 +12,7 @@ import {
 import type { EtcdServer } from '../server/etcd-server.js';
 import { toServiceError } from './grpc-errors.js';
 import { requiresLeader, unary, type LeaderProbe } from './unary.js';
+import { authInfoFromCall, type CallLike } from './auth-context.js';
 
 /** Keepalive requests of one stream being served at once; more are refused (bounded memory). */
 export const KEEPALIVES_IN_FLIGHT_MAX = 1024;
@@ -22,8 +23,10 @@ type KeepAliveCall = grpc.ServerDuplexStream<LeaseKeepAliveRequest, LeaseKeepAli
 export function leaseHandlers(server: EtcdServer, probe: LeaderProbe): grpc.UntypedServiceImplementation {
   return {
     leaseGrant: unary(probe, (request) => server.leaseGrant(request as LeaseGrantRequest)),
-    leaseRevoke: unary(probe, (request) => server.leaseRevoke((request as LeaseRevokeRequest).ID)),
-    leaseTimeToLive: unary(probe, (request) => server.leaseTimeToLive(request as LeaseTimeToLiveRequest)),
+    leaseRevoke: unary(probe, async (request, call) => server.leaseRevoke((request as LeaseRevokeRequest).ID,
+      await authInfoFromCall(server, call as unknown as CallLike))),
+    leaseTimeToLive: unary(probe, async (request, call) => server.leaseTimeToLive(request as LeaseTimeToLiveRequest,
+      await authInfoFromCall(server, call as unknown as CallLike))),
     leaseLeases: unary(probe, () => server.leaseLeases()),
     leaseKeepAlive: (call: KeepAliveCall) => serveKeepAlive(server, probe, call),
   };
@@ -43,7 +46,19 @@ function serveKeepAlive(server: EtcdServer, probe: LeaderProbe, call: KeepAliveC
   const close = (): void => { closed = true; };
   call.on('error', close);
   call.on('cancelled', close);
-  call.on('end', () => { if (!closed) { closed = true; call.end(); } });
+  // A client that half-closes still gets the answers to what it sent (etcd answers each keepalive before
+  // reading the next message, so every answer precedes the end of the stream).
+  let ending = false;
+  const endIfDrained = (): void => {
+    if (ending && inFlight === 0 && !closed) {
+      closed = true;
+      call.end();
+    }
+  };
+  call.on('end', () => {
+    ending = true;
+    endIfDrained();
+  });
   call.on('data', (request: LeaseKeepAliveRequest) => {
     if (closed) return;
     if (inFlight >= KEEPALIVES_IN_FLIGHT_MAX) return fail(etcdError('ERR_TOO_MANY_REQUESTS'));
@@ -57,6 +72,7 @@ function serveKeepAlive(server: EtcdServer, probe: LeaderProbe, call: KeepAliveC
     ).then((TTL) => {
       inFlight--;
       if (!closed) call.write(LeaseKeepAliveResponse.create({ header: server.header(), ID: request.ID, TTL }));
+      endIfDrained();
     }, (error: unknown) => {
       inFlight--;
       fail(error);

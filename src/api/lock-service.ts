@@ -15,6 +15,7 @@ import type { KeyValue } from '../proto/gen/mvccpb.js';
 import { LockResponse, UnlockResponse, type LockRequest, type UnlockRequest } from '../proto/gen/v3lockpb.js';
 import type { EtcdServer } from '../server/etcd-server.js';
 import { unary, type LeaderProbe } from './unary.js';
+import { serverForCall } from './auth-context.js';
 
 /** How often a waiter re-checks whether the keys ahead of it are gone. */
 export const WAIT_POLL_INTERVAL_MS = 25;
@@ -99,9 +100,11 @@ export function asUnknown(error: unknown): never {
 /** Handlers for grpc-js `addService(LockService, ...)`. Throws nothing. */
 export function lockHandlers(server: EtcdServer, probe: LeaderProbe): grpc.UntypedServiceImplementation {
   return {
-    lock: unary(probe, (request, call) => lock(server, request as LockRequest, () => call.cancelled).catch(asUnknown)),
-    unlock: unary(probe, async (request) => {
-      const response = await server.deleteRange(DeleteRangeRequest.create({ key: (request as UnlockRequest).key }))
+    lock: unary(probe, async (request, call) =>
+      lock(await serverForCall(server, call as never), request as LockRequest, () => call.cancelled).catch(asUnknown)),
+    unlock: unary(probe, async (request, call) => {
+      const scoped = await serverForCall(server, call as never);
+      const response = await scoped.deleteRange(DeleteRangeRequest.create({ key: (request as UnlockRequest).key }))
         .catch(asUnknown);
       return UnlockResponse.create({ header: response.header });
     }),

@@ -20,6 +20,7 @@ import {
 } from '../mvcc/watch/index.js';
 import { toServiceError } from './grpc-errors.js';
 import { requiresLeader, type LeaderProbe } from './unary.js';
+import { authInfoFromCallNow, type CallLike } from './auth-context.js';
 
 /** etcd's default --experimental-watch-progress-notify-interval. */
 export const WATCH_PROGRESS_NOTIFY_INTERVAL_MS = 10 * 60 * 1000;
@@ -139,6 +140,12 @@ class WatchSession {
   }
 
   private onCreate(request: WatchCreateRequest): void {
+    if (!this.watchPermitted(request)) {
+      // As etcd: a created-and-canceled response whose reason is the gRPC form of the permission error.
+      this.call.write(WatchResponse.create({ header: this.server.header(), watchId: INVALID_WATCH_ID, created: true,
+        canceled: true, cancelReason: `rpc error: code = PermissionDenied desc = ${etcdError('ERR_PERMISSION_DENIED').message}` }));
+      return;
+    }
     const id = this.stream.create({
       key: request.key, rangeEnd: request.rangeEnd, startRevision: request.startRevision, watchId: request.watchId,
       noPut: request.filters.includes(WatchCreateRequest_FilterType.NOPUT),
@@ -147,6 +154,17 @@ class WatchSession {
     if (id === INVALID_WATCH_ID) return;
     const { prevKv, fragment, progressNotify } = request;
     this.flags.set(id, { prevKv, fragment, progressNotify, idle: true });
+  }
+
+  /** Read permission on the watched range (an invalid token or no credentials: not permitted). */
+  private watchPermitted(request: WatchCreateRequest): boolean {
+    try {
+      this.server.auth.checkRange(authInfoFromCallNow(this.server, this.call as unknown as CallLike), request.key,
+        request.rangeEnd);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   private onProgressRequest(): void {

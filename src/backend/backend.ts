@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { crashPoint } from '../platform/crash-points.js';
 import { assert } from '../base/assert.js';
 import { Limits } from '../base/limits.js';
 import { type BucketName } from './buckets.js';
@@ -53,6 +54,8 @@ export class Backend {
   private readonly mapSizeBytes: number;
   private readonly onCommit: ((durationMs: number) => void) | undefined;
   private defragCount = 0;
+  /** The data file's size, refreshed after every commit and defrag (the only times it changes). */
+  private fileSizeBytes = 0;
 
   private constructor(readonly path: string, options: BackendOptions) {
     this.batchLimit = options.batchLimit ?? Limits.backendBatchLimit;
@@ -63,6 +66,7 @@ export class Backend {
     assert(this.batchIntervalMs >= 0, 'batchIntervalMs must not be negative');
     removeDefragLeftovers(path);
     this.env = openLmdbEnv(path, this.mapSizeBytes);
+    this.refreshFileSize();
   }
 
   /**
@@ -140,9 +144,16 @@ export class Backend {
     };
   }
 
-  /** Size of the data file in bytes (Status.dbSize). */
+  /**
+   * Size of the data file in bytes (Status.dbSize). Cached: the quota check asks on every write, and
+   * the file only grows when a batch commits or shrinks when a defrag replaces it.
+   */
   sizeBytes(): number {
-    return statSync(this.path).size;
+    return this.fileSizeBytes;
+  }
+
+  private refreshFileSize(): void {
+    this.fileSizeBytes = statSync(this.path).size;
   }
 
   /** Bytes of LMDB pages in use (Status.dbSizeInUse); free pages are excluded. */
@@ -201,13 +212,16 @@ export class Backend {
     this.pending = new PendingBatch();
     const startMs = performance.now();
     try {
+      crashPoint('backend.before-commit');
       await this.writeBatch(batch);
+      crashPoint('backend.after-commit');
     } catch (error) {
       this.failure = error;
       throw error;
     }
     this.env.root.resetReadTxn();
     this.committing = undefined;
+    this.refreshFileSize();
     this.onCommit?.(performance.now() - startMs);
   }
 
@@ -231,8 +245,11 @@ export class Backend {
     // Reads switch to the compacted copy at once (it holds everything committed; writes are held).
     this.env = openLmdbEnv(temp, this.mapSizeBytes);
     await old.root.close();
+    crashPoint('backend.defrag-before-rename');
     renameSync(temp, this.path);
     fsyncPath(dirname(this.path));
+    this.refreshFileSize();
+    crashPoint('backend.defrag-after-rename');
   }
 
   private afterWrite(): void {

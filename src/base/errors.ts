@@ -79,6 +79,14 @@ export const ERROR_TABLE = {
   ERR_CANCELED: ['etcdserver: request canceled', S.CANCELLED],
   ERR_DEADLINE_EXCEEDED: ['etcdserver: context deadline exceeded', S.DEADLINE_EXCEEDED],
   ERR_UNIMPLEMENTED: ['unknown method', S.UNIMPLEMENTED],
+  // etcd 3.4's Maintenance service (Defragment, Snapshot, Hash, HashKV, MoveLeader) returns the auth
+  // store's own errors unconverted, so they reach clients as Unknown with the `auth:` wording.
+  ERR_MAINTENANCE_PERMISSION_DENIED: ['auth: permission denied', S.UNKNOWN],
+  ERR_MAINTENANCE_USER_EMPTY: ['auth: user name is empty', S.UNKNOWN],
+  ERR_MAINTENANCE_USER_NOT_FOUND: ['auth: user not found', S.UNKNOWN],
+  ERR_MAINTENANCE_INVALID_AUTH_TOKEN: ['auth: invalid auth token', S.UNKNOWN],
+  // Authenticate with a password for a user added with --no-password (etcd passes this one through too).
+  ERR_NO_PASSWORD_USER: ['auth: authentication failed, password was given for no password user', S.UNKNOWN],
 } as const satisfies Record<string, readonly [string, GrpcStatusCode]>;
 
 export type EtcdErrorCode = keyof typeof ERROR_TABLE;

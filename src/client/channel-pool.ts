@@ -26,6 +26,8 @@ export interface TlsOptions {
   ca?: Buffer;
   cert?: Buffer;
   key?: Buffer;
+  /** Accept any server certificate (etcdctl --insecure-skip-tls-verify). For testing only. */
+  skipVerify?: boolean;
 }
 
 /** Channel arguments every connection uses. */
@@ -39,7 +41,9 @@ const CHANNEL_OPTIONS: grpc.ChannelOptions = {
 /** Builds channel credentials: TLS when any endpoint is https:// or TLS material is given. */
 export function makeCredentials(secure: boolean, tls: TlsOptions | undefined): grpc.ChannelCredentials {
   if (!secure && tls === undefined) return grpc.credentials.createInsecure();
-  return grpc.credentials.createSsl(tls?.ca ?? null, tls?.key ?? null, tls?.cert ?? null);
+  const verify: grpc.VerifyOptions = tls?.skipVerify === true
+    ? { rejectUnauthorized: false, checkServerIdentity: () => undefined } : {};
+  return grpc.credentials.createSsl(tls?.ca ?? null, tls?.key ?? null, tls?.cert ?? null, verify);
 }
 
 /** The connection set. Not safe to use after close(). */
@@ -54,6 +58,7 @@ export class ChannelPool {
     private readonly endpoints: readonly Endpoint[],
     conns: number,
     private readonly credentials: grpc.ChannelCredentials,
+    private readonly extraOptions: grpc.ChannelOptions = {},
   ) {
     assert(endpoints.length > 0, 'at least one endpoint is required');
     assert(Number.isSafeInteger(conns) && conns >= 1 && conns <= CONNS_MAX, `bad conns ${conns}`);
@@ -65,7 +70,7 @@ export class ChannelPool {
 
   private open(slot: number, generation: number): Channel {
     const endpoint = this.endpoints[this.endpointIndexBySlot[slot]!]!;
-    const client = new grpc.Client(endpoint.address, this.credentials, CHANNEL_OPTIONS);
+    const client = new grpc.Client(endpoint.address, this.credentials, { ...CHANNEL_OPTIONS, ...this.extraOptions });
     return { slot, endpoint, client, generation };
   }
 

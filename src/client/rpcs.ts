@@ -5,6 +5,8 @@
 import { assert } from '../base/assert.js';
 import type { MessageCodec, ServiceDescriptor } from '../proto/runtime.js';
 import * as pb from '../proto/gen/etcdserverpb.js';
+import * as el from '../proto/gen/v3electionpb.js';
+import * as lk from '../proto/gen/v3lockpb.js';
 
 /** One unary RPC: its gRPC path and request/response codecs. */
 export interface Rpc<Req, Res> {
@@ -13,12 +15,16 @@ export interface Rpc<Req, Res> {
   readonly response: MessageCodec<Res>;
 }
 
-/** Throws AssertionError when `service` has no unary method `name` with exactly these codecs. */
+/**
+ * Throws AssertionError when `service` has no method `name` with exactly these codecs and this
+ * streaming shape (`unary` by default).
+ */
 function rpc<Req, Res>(service: ServiceDescriptor, name: string, request: MessageCodec<Req>,
-  response: MessageCodec<Res>): Rpc<Req, Res> {
+  response: MessageCodec<Res>, shape: 'unary' | 'serverStream' | 'bidi' = 'unary'): Rpc<Req, Res> {
   const method = service.methods.find((m) => m.name === name);
   assert(method !== undefined, `${service.fullName} has no method ${name}`);
-  assert(!method.requestStream && !method.responseStream, `${service.fullName}/${name} is streaming`);
+  assert(method.requestStream === (shape === 'bidi') && method.responseStream === (shape !== 'unary'),
+    `${service.fullName}/${name} is not ${shape}`);
   assert(method.requestType === request && method.responseType === response, `${name}: codec mismatch`);
   return { path: `/${service.fullName}/${name}`, request, response };
 }
@@ -53,4 +59,36 @@ export const RPCS = {
   moveLeader: rpc(maintenance, 'MoveLeader', pb.MoveLeaderRequest, pb.MoveLeaderResponse),
   authStatus: rpc(auth, 'AuthStatus', pb.AuthStatusRequest, pb.AuthStatusResponse),
   authenticate: rpc(auth, 'Authenticate', pb.AuthenticateRequest, pb.AuthenticateResponse),
+  authEnable: rpc(auth, 'AuthEnable', pb.AuthEnableRequest, pb.AuthEnableResponse),
+  authDisable: rpc(auth, 'AuthDisable', pb.AuthDisableRequest, pb.AuthDisableResponse),
+  userAdd: rpc(auth, 'UserAdd', pb.AuthUserAddRequest, pb.AuthUserAddResponse),
+  userGet: rpc(auth, 'UserGet', pb.AuthUserGetRequest, pb.AuthUserGetResponse),
+  userList: rpc(auth, 'UserList', pb.AuthUserListRequest, pb.AuthUserListResponse),
+  userDelete: rpc(auth, 'UserDelete', pb.AuthUserDeleteRequest, pb.AuthUserDeleteResponse),
+  userChangePassword: rpc(auth, 'UserChangePassword', pb.AuthUserChangePasswordRequest,
+    pb.AuthUserChangePasswordResponse),
+  userGrantRole: rpc(auth, 'UserGrantRole', pb.AuthUserGrantRoleRequest, pb.AuthUserGrantRoleResponse),
+  userRevokeRole: rpc(auth, 'UserRevokeRole', pb.AuthUserRevokeRoleRequest, pb.AuthUserRevokeRoleResponse),
+  roleAdd: rpc(auth, 'RoleAdd', pb.AuthRoleAddRequest, pb.AuthRoleAddResponse),
+  roleGet: rpc(auth, 'RoleGet', pb.AuthRoleGetRequest, pb.AuthRoleGetResponse),
+  roleList: rpc(auth, 'RoleList', pb.AuthRoleListRequest, pb.AuthRoleListResponse),
+  roleDelete: rpc(auth, 'RoleDelete', pb.AuthRoleDeleteRequest, pb.AuthRoleDeleteResponse),
+  roleGrantPermission: rpc(auth, 'RoleGrantPermission', pb.AuthRoleGrantPermissionRequest,
+    pb.AuthRoleGrantPermissionResponse),
+  roleRevokePermission: rpc(auth, 'RoleRevokePermission', pb.AuthRoleRevokePermissionRequest,
+    pb.AuthRoleRevokePermissionResponse),
+  lock: rpc(lk.LockServiceDescriptor, 'Lock', lk.LockRequest, lk.LockResponse),
+  unlock: rpc(lk.LockServiceDescriptor, 'Unlock', lk.UnlockRequest, lk.UnlockResponse),
+  campaign: rpc(el.ElectionServiceDescriptor, 'Campaign', el.CampaignRequest, el.CampaignResponse),
+  proclaim: rpc(el.ElectionServiceDescriptor, 'Proclaim', el.ProclaimRequest, el.ProclaimResponse),
+  leader: rpc(el.ElectionServiceDescriptor, 'Leader', el.LeaderRequest, el.LeaderResponse),
+  resign: rpc(el.ElectionServiceDescriptor, 'Resign', el.ResignRequest, el.ResignResponse),
+} as const;
+
+/** The streaming RPCs. */
+export const STREAM_RPCS = {
+  watch: rpc(pb.WatchServiceDescriptor, 'Watch', pb.WatchRequest, pb.WatchResponse, 'bidi'),
+  leaseKeepAlive: rpc(lease, 'LeaseKeepAlive', pb.LeaseKeepAliveRequest, pb.LeaseKeepAliveResponse, 'bidi'),
+  snapshot: rpc(maintenance, 'Snapshot', pb.SnapshotRequest, pb.SnapshotResponse, 'serverStream'),
+  observe: rpc(el.ElectionServiceDescriptor, 'Observe', el.LeaderRequest, el.LeaderResponse, 'serverStream'),
 } as const;

@@ -4,6 +4,7 @@
 import { Limits } from '../base/limits.js';
 import { LOG_LEVELS, type LogLevel } from '../platform/logger.js';
 import { parseRetention } from '../server/auto-compactor.js';
+import { buildTlsProtocol, type TlsInfo, type TlsProtocolSettings } from '../platform/tls-config.js';
 import { FlagError, parseDurationMs, parseUrlList, type ParsedFlags } from './flag-parser.js';
 
 export interface InitialMember { name: string; peerUrls: string[] }
@@ -34,12 +35,41 @@ export interface ServerConfig {
   grpcKeepaliveIntervalMs: number;
   grpcKeepaliveTimeoutMs: number;
   strictReconfigCheck: boolean;
+  /** --force-new-cluster (src/server/force-new-cluster.ts). */
+  forceNewCluster?: boolean;
   preVote: boolean;
   logLevel: LogLevel;
   unsafeNoFsync: boolean;
   warningApplyDurationMs: number;
+  /** --experimental-enable-lease-checkpoint: the checkpoint interval, undefined when disabled. */
+  leaseCheckpointIntervalMs: number | undefined;
+  /** --experimental-initial-corrupt-check */
+  initialCorruptCheck: boolean;
+  /** --experimental-corrupt-check-time (0: off) */
+  corruptCheckTimeMs: number;
   autoCompactionMode: 'periodic' | 'revision';
   autoCompactionRetention: string;
+  /** Every flag's raw value as parsed (the K3s snapshot flags are read from here by src/ha). */
+  flagValues?: ReadonlyMap<string, string>;
+  /** --listen-metrics-urls: extra listeners serving /metrics, /health, /livez, /readyz. */
+  listenMetricsUrls: URL[];
+  /** --metrics: 'extensive' adds grpc_server_handling_seconds. */
+  metricsLevel: 'basic' | 'extensive';
+  /** --auth-token (simple, or jwt,...), --bcrypt-cost, --auth-token-ttl (seconds). */
+  authToken: string;
+  bcryptCost: number;
+  authTokenTtlSeconds: number;
+  /** Client TLS (--cert-file, --key-file, --trusted-ca-file, --client-cert-auth, ...); used for https:// URLs. */
+  clientTls: TlsInfo;
+  /** Peer TLS (--peer-cert-file, ...); used for https:// peer URLs and outgoing peer connections. */
+  peerTls: TlsInfo;
+  /** --cipher-suites, --tls-min-version, --tls-max-version (both sides). */
+  tlsProtocol: TlsProtocolSettings;
+  /** --auto-tls / --peer-auto-tls: generate self-signed certs in <data-dir>/fixtures when no cert is given. */
+  autoTls: boolean;
+  peerAutoTls: boolean;
+  /** --self-signed-cert-validity, in years. */
+  selfSignedCertValidityYears: number;
 }
 
 /** Builds and validates the config. Throws FlagError with etcd-like messages. */
@@ -62,6 +92,7 @@ export function buildServerConfig(flags: ParsedFlags): ServerConfig {
   }
   const config: ServerConfig = {
     name,
+    flagValues: flags.values,
     dataDir: v('data-dir') !== '' ? v('data-dir') : defaultDataDir(name),
     walDir: v('wal-dir'),
     snapshotCount: int('snapshot-count'),
@@ -86,11 +117,19 @@ export function buildServerConfig(flags: ParsedFlags): ServerConfig {
     grpcKeepaliveIntervalMs: parseDurationMs(v('grpc-keepalive-interval'), '-grpc-keepalive-interval'),
     grpcKeepaliveTimeoutMs: parseDurationMs(v('grpc-keepalive-timeout'), '-grpc-keepalive-timeout'),
     strictReconfigCheck: bool('strict-reconfig-check'),
+    forceNewCluster: bool('force-new-cluster'),
     preVote: bool('pre-vote'),
     logLevel: logLevel as LogLevel,
     unsafeNoFsync: bool('unsafe-no-fsync'),
     warningApplyDurationMs: parseDurationMs(v('experimental-warning-apply-duration'), '-experimental-warning-apply-duration'),
+    leaseCheckpointIntervalMs: bool('experimental-enable-lease-checkpoint') ? leaseCheckpointInterval(v) : undefined,
+    initialCorruptCheck: bool('experimental-initial-corrupt-check'),
+    corruptCheckTimeMs: parseDurationMs(v('experimental-corrupt-check-time'), '-experimental-corrupt-check-time'),
     autoCompactionMode: 'periodic', autoCompactionRetention: '0',
+    listenMetricsUrls: v('listen-metrics-urls') === '' ? [] : parseUrlList(v('listen-metrics-urls'), '-listen-metrics-urls'),
+    metricsLevel: metricsLevel(v('metrics')),
+    authToken: v('auth-token'), bcryptCost: int('bcrypt-cost'), authTokenTtlSeconds: int('auth-token-ttl'),
+    ...tlsFromFlags(v),
   };
   const mode = v('auto-compaction-mode');
   if (mode !== 'periodic' && mode !== 'revision') {
@@ -132,6 +171,31 @@ export function parseInitialCluster(raw: string): InitialMember[] {
   return [...members].map(([name, peerUrls]) => ({ name, peerUrls }));
 }
 
+/** The TLS part of the config (etcd's ClientTLSInfo / PeerTLSInfo and protocol flags). */
+function tlsFromFlags(v: (name: string) => string): Pick<ServerConfig, 'clientTls' | 'peerTls' | 'tlsProtocol' |
+  'autoTls' | 'peerAutoTls' | 'selfSignedCertValidityYears'> {
+  let tlsProtocol: TlsProtocolSettings;
+  try {
+    tlsProtocol = buildTlsProtocol(v('cipher-suites'), v('tls-min-version'), v('tls-max-version'));
+  } catch (error) {
+    throw new FlagError((error as Error).message);
+  }
+  const validity = Number(v('self-signed-cert-validity'));
+  if (!Number.isSafeInteger(validity) || validity <= 0) {
+    throw new FlagError(`invalid value "${v('self-signed-cert-validity')}" for flag -self-signed-cert-validity: must be a positive number of years`);
+  }
+  return {
+    clientTls: { certFile: v('cert-file'), keyFile: v('key-file'), trustedCaFile: v('trusted-ca-file'),
+      clientCertAuth: v('client-cert-auth') === 'true', crlFile: v('client-crl-file'), allowedCn: '',
+      allowedHostname: v('client-cert-allowed-hostname'), selfSigned: false },
+    peerTls: { certFile: v('peer-cert-file'), keyFile: v('peer-key-file'), trustedCaFile: v('peer-trusted-ca-file'),
+      clientCertAuth: v('peer-client-cert-auth') === 'true', crlFile: v('peer-crl-file'),
+      allowedCn: v('peer-cert-allowed-cn'), allowedHostname: v('peer-cert-allowed-hostname'), selfSigned: false },
+    tlsProtocol, autoTls: v('auto-tls') === 'true', peerAutoTls: v('peer-auto-tls') === 'true',
+    selfSignedCertValidityYears: validity,
+  };
+}
+
 function validateConfig(config: ServerConfig, flags: ParsedFlags): void {
   if (config.heartbeatIntervalMs <= 0) throw new FlagError('--heartbeat-interval must be positive');
   if (config.electionTimeoutMs < 5 * config.heartbeatIntervalMs) {
@@ -156,4 +220,18 @@ function validateConfig(config: ServerConfig, flags: ParsedFlags): void {
     throw new FlagError(`--initial-cluster has ${config.name}=${self.peerUrls.join(',')} but missing from ` +
       `--initial-advertise-peer-urls=${config.initialAdvertisePeerUrls.join(',')}`);
   }
+}
+
+function leaseCheckpointInterval(v: (name: string) => string): number {
+  const ms = parseDurationMs(v('experimental-lease-checkpoint-interval'), '-experimental-lease-checkpoint-interval');
+  if (ms <= 0) throw new FlagError('--experimental-lease-checkpoint-interval must be positive');
+  return ms;
+}
+
+/** --metrics: 'basic' or 'extensive' (etcd refuses anything else). */
+function metricsLevel(value: string): 'basic' | 'extensive' {
+  if (value !== 'basic' && value !== 'extensive') {
+    throw new FlagError(`unknown metrics type ${JSON.stringify(value)} (must be 'basic' or 'extensive')`);
+  }
+  return value;
 }

@@ -152,3 +152,26 @@ test('commit only counts replicas for entries of the current term unless the can
     assert.equal(node.status().hardState.commit, unsafe ? 2 : 1);
   }
 });
+
+test('a node answers lower-term votes and appends with its term, even without pre-vote/check-quorum', () => {
+  // Regression for sim SEED=91810: voter 1 missed the conf changes that removed its old peers, so its
+  // campaigns never reach the current members and its term runs ahead of theirs. They must learn it from
+  // its answers, or candidates and leaders of lower terms never get its vote / acknowledgements.
+  const storage = bootstrapped([1n, 2n, 3n]);
+  storage.setHardState({ term: 3, vote: 1n, commit: 1 });
+  const node = new RawNode(config(1n, storage, { preVote: false, checkQuorum: false }));
+  node.step(makeMessage({ type: MessageType.Vote, from: 4n, to: 1n, term: 2, index: 9, logTerm: 1 }));
+  node.step(makeMessage({ type: MessageType.Heartbeat, from: 5n, to: 1n, term: 2, commit: 1 }));
+  const replies = handle(node, storage).messages.filter((m) => m.to === 4n || m.to === 5n);
+  assert.deepEqual(replies.map((m) => [m.type, m.to, m.term, m.reject]), [
+    [MessageType.VoteResp, 4n, 3, true], [MessageType.AppResp, 5n, 3, false],
+  ]);
+  // A candidate that hears the higher term in a rejection follows it (and campaigns above it next time).
+  const cStorage = bootstrapped([1n, 4n, 5n]);
+  const candidate = new RawNode(config(4n, cStorage, { preVote: false, checkQuorum: false }));
+  candidate.campaign();
+  handle(candidate, cStorage);
+  candidate.step(makeMessage({ type: MessageType.VoteResp, from: 1n, to: 4n, term: 7, reject: true }));
+  assert.equal(candidate.status().softState.raftState, StateType.Follower);
+  assert.equal(candidate.status().hardState.term, 7);
+});

@@ -67,12 +67,17 @@ function stepTermRules(r: Raft, m: Message): boolean {
     return true;
   }
   if (m.term < r.term) {
-    if ((r.checkQuorum || r.preVote) && (m.type === MessageType.Heartbeat || m.type === MessageType.App)) {
-      // A stale leader: answer so that it learns the new term and steps down (otherwise a node with
-      // pre-vote could be stuck: it never bumps its term, and the stale leader never hears a higher one).
+    // Always tell a sender of a lower term about ours (Raft §5.1; etcd-raft does so only for pre-votes, and
+    // for appends only with check-quorum or pre-vote). A voter that missed conf changes campaigns only to
+    // its stale configuration, so the current members never see its term in a request: without these
+    // answers neither a stale leader nor a candidate learns it, and the voter stays out (decision 0009).
+    if (m.type === MessageType.Heartbeat || m.type === MessageType.App) {
+      // A stale leader: it learns the new term and steps down.
       r.send(makeMessage({ type: MessageType.AppResp, to: m.from }));
     } else if (m.type === MessageType.PreVote) {
       r.send(makeMessage({ type: MessageType.PreVoteResp, to: m.from, term: r.term, reject: true }));
+    } else if (m.type === MessageType.Vote) {
+      r.send(makeMessage({ type: MessageType.VoteResp, to: m.from, term: r.term, reject: true }));
     } else {
       r.logger.debug(`${r.id} [term: ${r.term}] ignored a ${messageName(m.type)} message with lower term ` +
         `from ${m.from} [term: ${m.term}]`);

@@ -17,6 +17,7 @@ import { computeClusterId, computeMemberId } from './membership/ids.js';
 import { Membership } from './membership/membership.js';
 import { loadNewestSnapMetadata, saveSnapMetadata } from './snap-store.js';
 import { decodeMemberJson } from './membership/member-json.js';
+import { forceNewCluster, type ForceNewClusterResult } from './force-new-cluster.js';
 
 export class BootstrapError extends Error {
   override readonly name = 'BootstrapError';
@@ -35,6 +36,8 @@ export interface BootstrapConfig {
   initialCluster: Array<{ name: string; peerUrls: string[] }>;
   initialClusterState: 'new' | 'existing';
   initialClusterToken: string;
+  /** --force-new-cluster: on restart, make this member a one-member cluster first (force-new-cluster.ts). */
+  forceNewCluster?: boolean;
   unsafeNoFsync: boolean;
   backendBatchIntervalMs: number;
   backendBatchLimit: number;
@@ -59,6 +62,8 @@ export interface Bootstrapped {
   snapDir: string;
   walDir: string;
   repairedTornTail: boolean;
+  /** Set when --force-new-cluster rewrote the log of an existing data dir on this start. */
+  forcedNewCluster?: ForceNewClusterResult;
 }
 
 interface WalMetadata { memberId: string; clusterId: string }
@@ -75,6 +80,10 @@ export async function bootstrap(config: BootstrapConfig): Promise<Bootstrapped> 
   const paths = memberPaths(config.dataDir, config.walDir);
   checkNotEtcdBackend(paths.dbPath);
   await mkdir(paths.snapDir, { recursive: true });
+  // etcd ignores --force-new-cluster on a data dir without a WAL (a brand-new member).
+  const forced = config.forceNewCluster === true && await Wal.exists(paths.walDir)
+    ? await forceNewCluster(config.dataDir, { walDir: config.walDir, unsafeNoFsync: config.unsafeNoFsync })
+    : undefined;
   const walOptions = { unsafeNoFsync: config.unsafeNoFsync,
     ...(config.onWalFsync ? { onFsync: config.onWalFsync } : {}) };
   const backend = await Backend.open(paths.dbPath, {
@@ -82,7 +91,10 @@ export async function bootstrap(config: BootstrapConfig): Promise<Bootstrapped> 
     ...(config.onBackendCommit ? { onCommit: config.onBackendCommit } : {}),
   });
   try {
-    if (await Wal.exists(paths.walDir)) return await restart(config, paths, backend, walOptions);
+    if (await Wal.exists(paths.walDir)) {
+      const restarted = await restart(config, paths, backend, walOptions);
+      return forced === undefined ? restarted : { ...restarted, forcedNewCluster: forced };
+    }
     return await createNew(config, paths, backend, walOptions);
   } catch (error) {
     await backend.close().catch(() => undefined);

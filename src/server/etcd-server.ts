@@ -13,7 +13,8 @@ import { SeededRandom } from '../base/random.js';
 import { Backend } from '../backend/backend.js';
 import {
   AlarmRequest, AlarmRequest_AlarmAction, AlarmResponse, AlarmType, CompactionRequest, InternalRaftRequest,
-  MemberAttributes, ClusterMemberAttrSetRequest, ResponseHeader,
+  MemberAttributes, ClusterMemberAttrSetRequest, ResponseHeader, RequestHeader, InternalAuthenticateRequest,
+  type AuthenticateResponse,
   type CompactionResponse, type DeleteRangeRequest, type DeleteRangeResponse,
   type PutRequest, type PutResponse, type RangeRequest, type RangeResponse, type TxnRequest, type TxnResponse,
   type LeaseGrantRequest, type LeaseGrantResponse, type LeaseLeasesResponse, type LeaseRevokeResponse,
@@ -21,17 +22,21 @@ import {
 } from '../proto/gen/etcdserverpb.js';
 import { RawNode } from '../raft/raw-node.js';
 import {
-  StateType, type ConfChangeV2, type Message, type Snapshot, type SnapshotMetadata, type SoftState,
+  EntryType, StateType, type ConfChangeV2, type Message, type Snapshot, type SnapshotMetadata, type SoftState,
 } from '../raft/types.js';
 import { MvccStore } from '../mvcc/store.js';
+import { Event_EventType } from '../proto/gen/mvccpb.js';
 import { LeaseManager } from '../lease/lease-manager.js';
 import type { Logger } from '../platform/logger.js';
+import { EtcdMetrics } from '../metrics/etcd-metrics.js';
 import { secureRandomBytes } from '../platform/hash.js';
 import { KvApplier } from './apply/kv-applier.js';
 import { isTxnReadOnly } from './apply/compare.js';
 import { EntryApplier, type ApplyResult, type EventsListener } from './apply/entry-applier.js';
 import { bootstrap, memberPaths, type Bootstrapped, type MemberInfo } from './bootstrap.js';
 import { AutoCompactor, parseRetention } from './auto-compactor.js';
+import { checkInitialHashes, PeriodicCorruptionChecker } from './corruption-checker.js';
+import { corruptionCheckHost, serveHashKv } from './corruption-host.js';
 import { AlarmStore, QUOTA_OVERHEAD_BYTES_PER_KEY, txnHasPut } from './alarms.js';
 import { IdGenerator } from './id-generator.js';
 import { LinearizableReads } from './linearizable-reads.js';
@@ -46,12 +51,23 @@ import type { ServerOptions } from './server-options.js';
 import type { LeaseForwardKind, Transport, TransportHandler } from './transport-api.js';
 import { checkDeleteRequest, checkPutRequest, checkRangeRequest, checkTxnRequest } from './validate.js';
 import { WaitRegistry } from './wait.js';
+import { snapshotFileOf } from './snapshot-stream.js';
+import { AuthStore } from '../auth/auth-store.js';
+import { createTokenProvider, type AuthOptions } from '../auth/token-options.js';
+import type { AuthInfo } from '../auth/types.js';
+import { AuthApplier, checkLeaseWrites, checkTxnPermissions } from './apply/auth-applier.js';
 
+/** Key and range end `\0`: every key (etcd's convention), for the keys-total gauge. */
+const ALL_KEYS = new Uint8Array([0]);
 /** Proposals waiting for their apply result at most (etcd's back-pressure on pending proposals). */
 const PENDING_PROPOSALS_MAX = 100_000;
 const PUBLISH_RETRY_MS = 500;
 /** A publish lost in a leader change is retried after this long (not the full request timeout). */
 const PUBLISH_TIMEOUT_MS = 2000;
+/** A WAL fdatasync slower than this is logged as etcd's "slow fdatasync" warning. */
+const SLOW_FSYNC_WARN_MS = 1000;
+/** How long a member keeps running after applying its own removal (etcd: 1 s). */
+const REMOVED_SELF_STOP_DELAY_MS = 1000;
 
 export type TransportFactory = (identity: { memberId: bigint; clusterId: bigint },
   handler: TransportHandler) => Transport;
@@ -84,20 +100,31 @@ export class EtcdServer implements TransportHandler {
   private publishTimer: NodeJS.Timeout | undefined;
   private outgoingSnapshots = 0;
   private readonly autoCompactor: AutoCompactor | undefined;
+  /** --experimental-corrupt-check-time > 0: the leader compares peer hashes periodically. */
+  private readonly corruptionChecker: PeriodicCorruptionChecker | undefined;
   readonly alarms: AlarmStore;
   private autoCompactTimer: NodeJS.Timeout | undefined;
   private readonly stopHandlers: Array<(error?: unknown) => void> = [];
+  /** Set when stop() finished (with the error it stopped for, if any). */
+  private stopResult: { error: unknown } | undefined;
   /** Requests time out after etcd's ReqTimeout: 5 s + 2 x election timeout. */
   readonly requestTimeoutMs: number;
+  /** This member's Prometheus registry (src/metrics); /metrics renders it. */
+  readonly metrics: EtcdMetrics;
+
+  /** Users, roles, permissions and tokens (src/auth); mutated only by applied raft entries. */
+  readonly auth: AuthStore;
 
   private constructor(
-    private readonly options: ServerOptions,
+    private readonly options: ServerOptions & AuthOptions,
     private readonly boot: Bootstrapped,
     store: MvccStore,
     private readonly logger: Logger,
     private readonly clock: Clock,
     createTransport: TransportFactory,
+    metrics: EtcdMetrics,
   ) {
+    this.metrics = metrics;
     this.memberId = boot.memberId;
     this.clusterId = boot.clusterId;
     this.store = store;
@@ -106,7 +133,8 @@ export class EtcdServer implements TransportHandler {
     this.requestTimeoutMs = 5000 + 2 * options.electionTimeoutMs;
     this.ids = new IdGenerator(boot.memberId, clock.wallMs());
     this.leases = new LeaseManager(boot.backend, store, {
-      clock, electionTimeoutMs: options.electionTimeoutMs, propose: async (r) => (await this.propose(r)).response,
+      clock, electionTimeoutMs: options.electionTimeoutMs, checkpointIntervalMs: options.leaseCheckpointIntervalMs,
+      propose: async (r) => (await this.propose(r)).response,
       nextId: () => this.ids.nextId(), isLeader: () => this.isLeader(), leaderId: () => this.softState.lead,
       forward: (leader, kind, request) => (this.transport.forwardLease === undefined
         ? Promise.reject(etcdError('ERR_NOT_LEADER')) : this.transport.forwardLease(leader, kind, request)),
@@ -129,10 +157,15 @@ export class EtcdServer implements TransportHandler {
     this.entries = new EntryApplier(this.cluster, store, this.kv, this.wait, applied, logger,
       options.warningApplyDurationMs);
     this.entries.leaseApplier = this.leases.applier;
+    this.auth = new AuthStore(boot.backend, { logger, bcryptCost: options.bcryptCost ?? 10,
+      tokens: createTokenProvider(options.authToken ?? 'simple', (options.authTokenTtlSeconds ?? 300) * 1000) });
+    this.entries.authApplier = new AuthApplier(() => this.auth, () => this.leases.lessor);
     this.snapshots = new SnapshotTrigger(boot, options, logger, applied);
     this.driver = new RaftDriver(node, boot.storage, boot.wal, options.heartbeatIntervalMs, {
       applyEntries: (entries) => {
+        const before = entries.some((e) => e.type !== EntryType.Normal) ? this.memberList() : undefined;
         this.entries.apply(entries);
+        if (before !== undefined) this.logMembershipChanges(before);
         this.reads.onApplied(this.entries.appliedIndex);
         this.snapshots.noteApplied(this.entries.appliedIndex, this.entries.confState(boot.confState));
       },
@@ -148,15 +181,35 @@ export class EtcdServer implements TransportHandler {
     this.reads.onApplied(applied);
     this.driver.beforeReady = () => this.reads.startRound();
     this.autoCompactor = this.createAutoCompactor();
+    const corruptCheckTimeMs = options.corruptCheckTimeMs ?? 0;
+    if (corruptCheckTimeMs > 0) {
+      this.corruptionChecker = new PeriodicCorruptionChecker(this.corruptionHost(), logger, corruptCheckTimeMs);
+      this.corruptionChecker.start();
+    }
     this.alarms = new AlarmStore(this.backend);
     this.entries.applyGuard = (request) => this.guardApply(request);
+    this.bindMetrics();
   }
 
   /** Opens storage (new member or restart), replays the WAL and starts the Ready loop and peers. */
-  static async start(options: ServerOptions, logger: Logger, clock: Clock,
-    createTransport: TransportFactory): Promise<EtcdServer> {
-    const boot = await bootstrap(options);
+  static async start(options: ServerOptions & AuthOptions, logger: Logger, clock: Clock,
+    createTransport: TransportFactory, metrics = new EtcdMetrics({ processMetrics: false })): Promise<EtcdServer> {
+    const boot = await bootstrap({ ...options,
+      onWalFsync: (ms) => {
+        options.onWalFsync?.(ms);
+        metrics.walFsyncMs(ms);
+        if (ms > SLOW_FSYNC_WARN_MS) {
+          logger.warn({ took: `${ms.toFixed(1)}ms`, 'expected-duration': `${SLOW_FSYNC_WARN_MS}ms` }, 'slow fdatasync');
+        }
+      },
+      onBackendCommit: (ms) => { options.onBackendCommit?.(ms); metrics.backendCommitMs(ms); } });
     if (boot.repairedTornTail) logger.warn({ 'wal-dir': boot.walDir }, 'repaired torn WAL tail after a crash');
+    if (boot.forcedNewCluster !== undefined) {
+      const forced = boot.forcedNewCluster;
+      logger.warn({ 'local-member-id': formatIdHex(forced.memberId), 'removed-members': forced.removedIds.map(formatIdHex),
+        'commit-index': forced.commitIndex, 'discarded-uncommitted-entries': forced.discardedEntries },
+      'forcing restart member as a new single-member cluster (--force-new-cluster)');
+    }
     if (boot.membership.isRemoved(boot.memberId)) {
       await boot.backend.close();
       await boot.wal.close();
@@ -164,7 +217,7 @@ export class EtcdServer implements TransportHandler {
         'remove its data dir and add it again as a new member');
     }
     const store = await MvccStore.open(boot.backend);
-    const server = new EtcdServer(options, boot, store, logger, clock, createTransport);
+    const server = new EtcdServer(options, boot, store, logger, clock, createTransport, metrics);
     logger.info({ 'local-member-id': server.memberIdHex(), 'cluster-id': formatIdHex(server.clusterId),
       'consistent-index': store.consistentIndex(), 'current-revision': store.currentRevision(), new: boot.isNew,
       members: boot.membership.list().map((m) => formatIdHex(m.id)) },
@@ -189,9 +242,22 @@ export class EtcdServer implements TransportHandler {
     return formatIdHex(this.memberId);
   }
 
-  /** Registers a callback for when the server stops (cleanly or on a fatal error). */
+  /**
+   * Registers a callback for when the server stops (cleanly or on a fatal error). Registered after the
+   * stop finished (e.g. a removed member told so by a peer while starting), it runs on the next tick.
+   */
   onStop(handler: (error?: unknown) => void): void {
+    if (this.stopResult !== undefined) {
+      const { error } = this.stopResult;
+      setImmediate(() => handler(error));
+      return;
+    }
     this.stopHandlers.push(handler);
+  }
+
+  /** True once stop() began (a member removed while starting must not go on to serve clients). */
+  get stopRequested(): boolean {
+    return this.stopping;
   }
 
   isLeader(): boolean {
@@ -235,10 +301,21 @@ export class EtcdServer implements TransportHandler {
     return this.backend.sizeInUseBytes();
   }
 
+  /** Maintenance.Snapshot: the backend now as a bbolt file with its sha256 trailer (src/server/snapshot-stream.ts). */
+  snapshotFile(): Uint8Array {
+    return snapshotFileOf(this.backend);
+  }
+
   /** Rewrites this member's backend compactly (blocks only this member's backend). */
   async defragment(): Promise<void> {
     const started = performance.now();
-    await this.backend.defrag();
+    this.metrics.defragInflight(true);
+    try {
+      await this.backend.defrag();
+    } finally {
+      this.metrics.defragInflight(false);
+      this.metrics.defragMs(performance.now() - started);
+    }
     this.logger.info({ took: `${(performance.now() - started).toFixed(1)}ms`, 'db-size': this.backendSizeBytes() },
       'finished defragmenting the backend');
   }
@@ -256,51 +333,57 @@ export class EtcdServer implements TransportHandler {
     });
   }
 
-  async range(request: RangeRequest): Promise<RangeResponse> {
+  async range(request: RangeRequest, authInfo?: AuthInfo): Promise<RangeResponse> {
     checkRangeRequest(request);
+    this.metrics.mvccOp('range');
     this.alarms.checkData();
     if (!request.serializable) await this.linearizableRead();
+    this.auth.checkRange(authInfo, request.key, request.rangeEnd);
     const response = this.kv.range(request);
     response.header = this.header(response.header?.revision ?? 0);
     return response;
   }
 
-  async put(request: PutRequest): Promise<PutResponse> {
+  async put(request: PutRequest, authInfo?: AuthInfo): Promise<PutResponse> {
     checkPutRequest(request);
     await this.checkQuota(request.key.length + request.value.length + QUOTA_OVERHEAD_BYTES_PER_KEY);
-    const result = await this.propose(InternalRaftRequest.create({ put: request }));
+    const result = await this.propose(InternalRaftRequest.create({ put: request, header: this.authHeader(authInfo) }));
     const response = result.response as PutResponse;
     response.header = this.header(response.header?.revision ?? 0);
     return response;
   }
 
-  async deleteRange(request: DeleteRangeRequest): Promise<DeleteRangeResponse> {
+  async deleteRange(request: DeleteRangeRequest, authInfo?: AuthInfo): Promise<DeleteRangeResponse> {
     checkDeleteRequest(request);
     this.alarms.checkData();
-    const result = await this.propose(InternalRaftRequest.create({ deleteRange: request }));
+    const result = await this.propose(InternalRaftRequest.create({ deleteRange: request,
+      header: this.authHeader(authInfo) }));
     const response = result.response as DeleteRangeResponse;
     response.header = this.header(response.header?.revision ?? 0);
     return response;
   }
 
-  async txn(request: TxnRequest): Promise<TxnResponse> {
+  async txn(request: TxnRequest, authInfo?: AuthInfo): Promise<TxnResponse> {
     checkTxnRequest(request, this.options.maxTxnOps);
+    this.metrics.mvccOp('txn');
     if (isTxnReadOnly(request)) {
       const serializable = request.success.concat(request.failure).every((op) => op.requestRange?.serializable ?? true);
       if (!serializable) await this.linearizableRead();
+      checkTxnPermissions(this.auth, authInfo, request);
       const response = this.kv.txn(request).response;
       response.header = this.header(response.header?.revision ?? 0);
       return response;
     }
     if (txnHasPut(request)) await this.checkQuota(QUOTA_OVERHEAD_BYTES_PER_KEY);
-    const result = await this.propose(InternalRaftRequest.create({ txn: request }));
+    const result = await this.propose(InternalRaftRequest.create({ txn: request, header: this.authHeader(authInfo) }));
     const response = result.response as TxnResponse;
     response.header = this.header(response.header?.revision ?? 0);
     return response;
   }
 
-  async compact(request: CompactionRequest): Promise<CompactionResponse> {
-    const result = await this.propose(InternalRaftRequest.create({ compaction: request }));
+  async compact(request: CompactionRequest, authInfo?: AuthInfo): Promise<CompactionResponse> {
+    const result = await this.propose(InternalRaftRequest.create({ compaction: request,
+      header: this.authHeader(authInfo) }));
     if (request.physical && result.physicalDone !== undefined) await result.physicalDone;
     const response = result.response as CompactionResponse;
     response.header = this.header(response.header?.revision ?? 0);
@@ -311,12 +394,16 @@ export class EtcdServer implements TransportHandler {
 
   async leaseGrant(request: LeaseGrantRequest): Promise<LeaseGrantResponse> {
     const response = await this.leases.grant(request);
+    this.metrics.leaseGranted(response.TTL);
     response.header = this.header(response.header?.revision ?? 0);
     return response;
   }
 
-  async leaseRevoke(id: bigint): Promise<LeaseRevokeResponse> {
+  async leaseRevoke(id: bigint, authInfo?: AuthInfo): Promise<LeaseRevokeResponse> {
+    // Checked here (not at apply): revocations of expired leases are the server's own proposals.
+    checkLeaseWrites(this.auth, authInfo, this.leases.lessor, id);
     const response = await this.leases.revoke(id);
+    this.metrics.leaseRevoked();
     response.header = this.header(response.header?.revision ?? 0);
     return response;
   }
@@ -324,10 +411,14 @@ export class EtcdServer implements TransportHandler {
   /** Renews a lease (on the leader; forwarded from followers). Returns its TTL; ERR_LEASE_NOT_FOUND if gone. */
   leaseKeepAlive(id: bigint): Promise<number> {
     if (this.stopping) return Promise.reject(etcdError('ERR_STOPPED'));
+    this.metrics.leaseRenewed();
     return this.leases.keepAlive(id);
   }
 
-  async leaseTimeToLive(request: LeaseTimeToLiveRequest): Promise<LeaseTimeToLiveResponse> {
+  async leaseTimeToLive(request: LeaseTimeToLiveRequest, authInfo?: AuthInfo): Promise<LeaseTimeToLiveResponse> {
+    if (request.keys && this.auth.isEnabled()) {
+      for (const key of this.leases.lessor.keysOf(request.ID)) this.auth.checkRange(authInfo, key, new Uint8Array(0));
+    }
     const response = await this.leases.timeToLive(request);
     response.header = this.header();
     return response;
@@ -343,10 +434,64 @@ export class EtcdServer implements TransportHandler {
     return this.leases.serveForwarded(kind, request);
   }
 
+  serveHashKv(request: Uint8Array): Promise<Uint8Array> {
+    return Promise.resolve().then(() => serveHashKv(this.store, this.header(), request));
+  }
+
+  /**
+   * --experimental-initial-corrupt-check: compares this member's hash with its peers' before it serves.
+   * @throws DataInconsistencyError when a comparable peer hash differs.
+   */
+  checkInitialHashes(): Promise<void> {
+    return checkInitialHashes(this.corruptionHost(), this.logger);
+  }
+
+  private corruptionHost(): ReturnType<typeof corruptionCheckHost> {
+    return corruptionCheckHost({
+      memberId: this.memberId, memberIds: () => this.membership.list().map((m) => m.id), store: () => this.store,
+      transport: this.transport, isLeader: () => this.isLeader(), alarm: (request) => this.alarm(request),
+    });
+  }
+
+  // ---- Auth API (logic in src/auth and apply/auth-applier.ts) -----------------------------------
+
+  /** The raft header of a client request: who sent it, checked again at apply time. */
+  private authHeader(authInfo: AuthInfo | undefined): RequestHeader {
+    return RequestHeader.create({ username: authInfo?.username ?? '', authRevision: authInfo?.revision ?? 0 });
+  }
+
+  /** Proposes an auth_* request on behalf of `authInfo` and returns the applied response with a header. */
+  async proposeAuth<T extends { header: ResponseHeader | undefined }>(request: InternalRaftRequest,
+    authInfo?: AuthInfo): Promise<T> {
+    request.header = this.authHeader(authInfo);
+    const response = (await this.propose(request)).response as T;
+    response.header = this.header();
+    return response;
+  }
+
+  /**
+   * etcd's Authenticate: the password is checked here (bcrypt in a worker), then a token is recorded
+   * through raft (no password in the log). Retried when the auth revision moved meanwhile.
+   */
+  async authenticate(name: string, password: string): Promise<AuthenticateResponse> {
+    await this.linearizableRead();
+    for (;;) {
+      const checkedRevision = await this.auth.checkPassword(name, password);
+      const request = InternalRaftRequest.create({ authenticate: InternalAuthenticateRequest.create({
+        name, simpleToken: this.auth.tokens.genTokenPrefix() }) });
+      const response = await this.proposeAuth<AuthenticateResponse>(request);
+      if (checkedRevision === this.auth.revision()) return response;
+      this.logger.info({}, 'revision when password checked became stale; retrying');
+    }
+  }
+
   /** Waits until a read issued now observes every write acknowledged before it. */
   linearizableRead(): Promise<void> {
     if (this.stopping) return Promise.reject(etcdError('ERR_STOPPED'));
-    return this.reads.wait();
+    return this.reads.wait().catch((error: unknown) => {
+      this.metrics.readIndexFailed();
+      throw error;
+    });
   }
 
   /** Transfers leadership to `target` and waits until it leads (MoveLeader). */
@@ -410,6 +555,16 @@ export class EtcdServer implements TransportHandler {
     setImmediate(() => void this.stop());
   }
 
+  /**
+   * Applied its own removal from the log: keeps running for REMOVED_SELF_STOP_DELAY_MS before stopping, as
+   * etcd does, so that a removed leader can still spread the removal's commit and hand leadership off
+   * (docs/design/0003-raft.md §5; stopping at once can leave the others slow to elect, sim SEED=91810).
+   */
+  private removedSelf(): void {
+    if (this.stopping) return;
+    setTimeout(() => this.removedByPeer(), REMOVED_SELF_STOP_DELAY_MS);
+  }
+
   membersJson(): string {
     return `{"clusterId":"${formatIdHex(this.clusterId)}","members":[${this.membership.list().map(encodeMemberJson).join(',')}]}`;
   }
@@ -418,6 +573,7 @@ export class EtcdServer implements TransportHandler {
   async promoteMember(id: bigint): Promise<void> {
     if (this.isLeader()) {
       await this.cluster.memberPromote(id);
+      this.metrics.learnerPromoted();
       return;
     }
     if (this.softState.lead === 0n) throw etcdError('ERR_NO_LEADER');
@@ -433,7 +589,7 @@ export class EtcdServer implements TransportHandler {
       nextRequestId: () => this.ids.nextId(),
       proposeConfChange: (change, requestId) => this.proposeConfChange(change, requestId),
       confChangeApplied: (requestId) => this.wait.trigger(requestId, {}),
-      onRemovedSelf: () => this.removedByPeer(),
+      onRemovedSelf: () => this.removedSelf(),
       unixSeconds: () => Math.floor(this.clock.wallMs() / 1000),
     });
   }
@@ -554,7 +710,10 @@ export class EtcdServer implements TransportHandler {
     timeoutMs = this.requestTimeoutMs): Promise<ApplyResult> {
     const timer = setTimeout(() => this.wait.fail(id, etcdError('ERR_TIMEOUT')), timeoutMs);
     try {
-      const result = await pending;
+      const result = await pending.catch((error: unknown) => {
+        this.metrics.proposalFailed();
+        throw error;
+      });
       if (result.error !== undefined) throw result.error;
       return result;
     } finally {
@@ -588,16 +747,18 @@ export class EtcdServer implements TransportHandler {
   private async installSnapshot(snapshot: Snapshot): Promise<void> {
     const index = snapshot.metadata.index;
     this.logger.info({ index, term: snapshot.metadata.term }, 'applying snapshot from leader');
+    this.metrics.snapshotApplyInProgress(true);
     await this.store.close();
     await this.backend.close();
     const { dbPath } = memberPaths(this.options.dataDir, this.options.walDir);
     await installIncomingDb(this.boot.snapDir, index, dbPath);
     this.backend = await Backend.open(dbPath, { batchIntervalMs: this.options.backendBatchIntervalMs,
-      batchLimit: this.options.backendBatchLimit });
+      batchLimit: this.options.backendBatchLimit, onCommit: (ms) => this.metrics.backendCommitMs(ms) });
     this.store = await MvccStore.open(this.backend);
     this.membership = new Membership(this.backend);
     this.leases.replaceState(this.backend, this.store);
     this.alarms.reset(this.backend);
+    this.auth.recover(this.backend);
     this.kv = new KvApplier(this.store, this.leases.lessor);
     this.entries.replaceStateMachine(this.store, this.kv, index, snapshot.metadata.confState);
     this.snapshots.resetTo(index, index, snapshot.metadata.confState);
@@ -608,6 +769,7 @@ export class EtcdServer implements TransportHandler {
       if (member.id !== this.memberId) this.transport.addPeer(member.id, member.peerUrls);
     }
     this.reads.onApplied(index);
+    this.metrics.snapshotApplyInProgress(false);
     this.logger.info({ index, 'consistent-index': this.store.consistentIndex(),
       revision: this.store.currentRevision() },
       'applied snapshot from leader');
@@ -619,11 +781,52 @@ export class EtcdServer implements TransportHandler {
     this.autoCompactor?.setActive(state.raftState === StateType.Leader);
     this.leases.setLeader(state.raftState === StateType.Leader);
     if (state.lead !== previous.lead) {
+      if (state.lead !== 0n) this.metrics.leaderChanged();
       if (state.lead === 0n) this.logger.warn({ 'local-member-id': this.memberIdHex() }, 'raft lost leader');
       else this.logger.info({ 'local-member-id': this.memberIdHex(), leader: formatIdHex(state.lead),
         term: this.driver.term },
         previous.lead === 0n ? 'raft elected leader' : 'raft leader changed');
     }
+  }
+
+  /** etcd's "added member" / "removed member" / "promote member" lines after conf changes are applied. */
+  private logMembershipChanges(before: MemberInfo[]): void {
+    const after = this.memberList();
+    const ids = (list: MemberInfo[]): Map<bigint, MemberInfo> => new Map(list.map((m) => [m.id, m]));
+    const [old, now] = [ids(before), ids(after)];
+    const base = { 'cluster-id': formatIdHex(this.clusterId), 'local-member-id': this.memberIdHex() };
+    for (const [id, member] of now) {
+      const was = old.get(id);
+      if (was === undefined) {
+        this.logger.info({ ...base, 'added-peer-id': formatIdHex(id), 'added-peer-peer-urls': member.peerUrls,
+          'added-peer-is-learner': member.isLearner }, 'added member');
+      } else if (was.isLearner && !member.isLearner) {
+        this.logger.info({ ...base, 'promoted-member-id': formatIdHex(id) }, 'promote member');
+      }
+    }
+    for (const id of old.keys()) {
+      if (!now.has(id)) this.logger.info({ ...base, 'removed-remote-peer-id': formatIdHex(id) }, 'removed member');
+    }
+  }
+
+  /** Connects the scrape-time gauges and the per-write counters of this member's registry. */
+  private bindMetrics(): void {
+    this.metrics.bindSource({
+      hasLeader: () => this.softState.lead !== 0n, isLeader: () => this.isLeader(), isLearner: () => this.isLearner(),
+      committedIndex: () => this.boot.storage.initialState().hardState.commit,
+      appliedIndex: () => this.entries.appliedIndex, pendingProposals: () => this.wait.size,
+      quotaBytes: () => this.options.quotaBackendBytes, dbSizeBytes: () => this.backend.sizeBytes(),
+      dbSizeInUseBytes: () => this.backend.sizeInUseBytes(), currentRevision: () => this.store.currentRevision(),
+      compactRevision: () => this.store.compactRevision(), memberIdHex: () => this.memberIdHex(),
+      keysTotal: () => this.store.range(ALL_KEYS, ALL_KEYS, { countOnly: true }).count,
+    });
+    this.entries.onEvents((events) => {
+      for (const event of events) {
+        if (event.type === Event_EventType.DELETE) { this.metrics.mvccOp('delete'); continue; }
+        this.metrics.mvccOp('put');
+        this.metrics.putBytes((event.kv?.key.length ?? 0) + (event.kv?.value.length ?? 0));
+      }
+    });
   }
 
   private fail(error: unknown): void {
@@ -638,6 +841,9 @@ export class EtcdServer implements TransportHandler {
     if (this.publishTimer !== undefined) clearTimeout(this.publishTimer);
     if (this.autoCompactTimer !== undefined) clearInterval(this.autoCompactTimer);
     this.leases.stop();
+    this.corruptionChecker?.stop();
+    this.auth.tokens.disable();
+    await this.auth.pool.close();
     await this.driver.stop();
     await this.transport.stop().catch(() => undefined);
     this.wait.failAll(etcdError('ERR_STOPPED'));
@@ -645,7 +851,8 @@ export class EtcdServer implements TransportHandler {
     await this.store.close().catch((e: unknown) => this.logger.error({ err: e }, 'closing the store failed'));
     await this.backend.close().catch(() => undefined);
     await this.boot.wal.close().catch((e: unknown) => this.logger.error({ err: e }, 'closing the WAL failed'));
-    for (const handler of this.stopHandlers) handler(error);
+    this.stopResult = { error };
+    for (const handler of this.stopHandlers.splice(0)) handler(error);
   }
 }
 

@@ -16,6 +16,13 @@ import {
   StateType, type Entry, type Message, type ReadState, type Snapshot, type SoftState,
 } from '../raft/types.js';
 import type { Wal } from '../wal/wal.js';
+import { crashPoint } from '../platform/crash-points.js';
+
+/**
+ * Robustness canary (tests/robustness): TETCD_CANARY_BUG=ack-before-fsync makes followers acknowledge
+ * entries before saving them and skips every fdatasync. Never set outside that test.
+ */
+const canaryAckBeforeFsync = process.env['TETCD_CANARY_BUG'] === 'ack-before-fsync';
 
 export interface RaftDriverHooks {
   /** Applies committed entries in order (synchronously; throwing is fatal). */
@@ -104,25 +111,33 @@ export class RaftDriver {
       this.isLeader = rd.softState.raftState === StateType.Leader;
       this.hooks.softStateChanged(rd.softState);
     }
-    if (this.isLeader && rd.messages.length > 0) this.hooks.send(rd.messages);
+    const sendEarly = this.isLeader || canaryAckBeforeFsync;
+    if (sendEarly && rd.messages.length > 0) this.hooks.send(rd.messages);
     if (rd.snapshot !== undefined) {
       // State machine first (it swaps in the received backend and writes the snapshot file), then the
       // WAL marker: a crash in between restarts from the new backend and snapshot file.
       await this.hooks.applySnapshot(rd.snapshot);
+      crashPoint('raft.after-snapshot-apply');
       await this.wal.saveSnapshot({ index: rd.snapshot.metadata.index, term: rd.snapshot.metadata.term,
         confState: rd.snapshot.metadata.confState });
       this.storage.applySnapshot(rd.snapshot);
     }
     if (rd.hardState !== undefined || rd.entries.length > 0) {
-      await this.wal.save(rd.hardState, rd.entries, rd.mustSync);
+      crashPoint('raft.before-save');
+      await this.wal.save(rd.hardState, rd.entries, rd.mustSync && !canaryAckBeforeFsync);
+      crashPoint('raft.after-save');
     }
     if (rd.hardState !== undefined) {
       this.storage.setHardState(rd.hardState);
       this.term = rd.hardState.term;
     }
     if (rd.entries.length > 0) this.storage.append(rd.entries);
-    if (!this.isLeader && rd.messages.length > 0) this.hooks.send(rd.messages);
-    if (rd.committedEntries.length > 0) this.hooks.applyEntries(rd.committedEntries);
+    if (!sendEarly && rd.messages.length > 0) this.hooks.send(rd.messages);
+    if (rd.committedEntries.length > 0) {
+      crashPoint('raft.before-apply');
+      this.hooks.applyEntries(rd.committedEntries);
+      crashPoint('raft.after-apply');
+    }
     if (rd.readStates.length > 0) this.hooks.readStates(rd.readStates);
     this.node.advance();
   }

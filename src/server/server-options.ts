@@ -17,4 +17,8 @@ export interface ServerOptions extends BootstrapConfig {
   autoCompactionRetention: string;
   advertiseClientUrls: string[];
   warningApplyDurationMs: number;
+  /** Lease checkpoint interval (--experimental-enable-lease-checkpoint); undefined: disabled. */
+  leaseCheckpointIntervalMs?: number | undefined;
+  /** --experimental-corrupt-check-time in ms; 0 or absent: no periodic corruption check. */
+  corruptCheckTimeMs?: number;
 }

@@ -5,6 +5,7 @@
  * to a temp file, fsynced and renamed, so a crash never leaves a half-written file under the real name.
  */
 import { open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { crashPoint } from '../platform/crash-points.js';
 import { join } from 'node:path';
 import { assert } from '../base/assert.js';
 import { crc32c } from '../base/crc32c.js';
@@ -36,7 +37,9 @@ export async function saveSnapMetadata(dir: string, meta: SnapMetadata, noFsync:
   } finally {
     await handle.close();
   }
+  crashPoint('snap.before-rename');
   await rename(temp, join(dir, name));
+  crashPoint('snap.after-rename');
   if (!noFsync) {
     const dirHandle = await open(dir, 'r');
     try { await dirHandle.sync(); } finally { await dirHandle.close(); }

@@ -22,6 +22,11 @@ export interface Transport {
    * response (POST /leases/<kind>). Throws EtcdError as the leader answered it, or Error if unreachable.
    */
   forwardLease?(leaderId: bigint, kind: LeaseForwardKind, request: Uint8Array): Promise<Uint8Array>;
+  /**
+   * Asks peer `id` for HashKV (encoded HashKVRequest in, encoded HashKVResponse out; POST /members/hashkv),
+   * for the corruption checks. Throws EtcdError as the peer answered it, or Error if unreachable.
+   */
+  fetchHashKv?(id: bigint, request: Uint8Array): Promise<Uint8Array>;
   stop(): Promise<void>;
 }
 
@@ -49,4 +54,6 @@ export interface TransportHandler {
   promoteMember(id: bigint): Promise<void>;
   /** Serves a lease request forwarded by a follower (encoded request in, encoded response out); throws EtcdError. */
   serveForwardedLease?(kind: LeaseForwardKind, request: Uint8Array): Promise<Uint8Array>;
+  /** Serves a peer's HashKV request for the corruption checks (encoded in and out); throws EtcdError. */
+  serveHashKv?(request: Uint8Array): Promise<Uint8Array>;
 }

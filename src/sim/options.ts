@@ -96,6 +96,12 @@ export interface SimOptions {
    * Ready's fsync, breaking the Ready contract. The durability checks must catch it (disk.test / canary).
    */
   unsafeSendBeforeFsync: boolean;
+  /**
+   * Ticks a node keeps running after applying its own removal before it shuts down (etcd stops a removed
+   * member after 1 s, about 10 heartbeats, so a removed leader can still spread the commit and hand off
+   * leadership). 0 models a crash right after the removal is applied.
+   */
+  removedStopDelayTicks: number;
 }
 
 /** Upper bound on cluster size and on the ids a run may use. */
@@ -202,8 +208,11 @@ export function deriveOptions(seed: number, profile: SimProfile, overrides: Part
     checkCommitRule: true,
     unsafeSendBeforeFsync: false,
     figure8Script: false,
+    removedStopDelayTicks: 0,
   };
   if (clusterSize === 3 && random.float() < FIGURE8_SCRIPT_SHARE) scriptFigure8(options);
+  // Drawn last so that adding it did not re-map the other options of existing seeds.
+  options.removedStopDelayTicks = pick(random, [0, 0, 10, 30]);
   return { ...options, ...overrides };
 }
 
@@ -222,7 +231,7 @@ export function describeOptions(o: SimOptions): string {
     `transfer=${r(o.transferRate)} snapshotEvery=${o.snapshotEntries} keep=${o.compactKeepEntries}`,
     `maxMsg=${o.maxSizePerMsgBytes} inflight=${o.maxInflightMsgs} maxCommittedPerReady=${o.maxCommittedSizePerReadyBytes}`,
     `maxUncommitted=${o.maxUncommittedEntriesSizeBytes} noForwarding=${o.disableProposalForwarding}`,
-    `preVote=${o.preVote} checkQuorum=${o.checkQuorum}`,
+    `preVote=${o.preVote} checkQuorum=${o.checkQuorum} removedStop=${o.removedStopDelayTicks}`,
     `figure8Script=${o.figure8Script} unsafeFigure8=${o.unsafeCommitPreviousTermByCounting}`,
   ].join(' ');
 }

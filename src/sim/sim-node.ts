@@ -66,8 +66,10 @@ function mustFsync(ready: Ready): boolean {
 export class SimNode {
   readonly idNumber: number;
   alive = false;
-  /** Set once the node applied its own removal; it is then shut down for good. */
+  /** Set once the node applied its own removal; it is shut down for good `removedStopDelayTicks` later. */
   removed = false;
+  /** Simulated tick at which the node applied its own removal (-1 while a member). */
+  removedAtTick = -1;
   incarnation = 0;
   raftState: StateType = StateType.Follower;
   lead = 0n;
@@ -220,7 +222,7 @@ export class SimNode {
       if (this.inFlight.fsyncDoneTick > now) return;
       this.finishReady();
     }
-    for (let i = 0; i < READIES_PER_TICK_MAX && this.alive && !this.removed; i++) {
+    for (let i = 0; i < READIES_PER_TICK_MAX && this.alive; i++) {
       if (this.inFlight !== undefined || !this.node().hasReady()) return;
       this.beginReady(now);
     }
@@ -338,7 +340,10 @@ export class SimNode {
       // ConfState includes it, so the latest snapshot must never predate the change that added it.
       this.snapshotDue = true;
       this.env.digest.add(5, this.idNumber, entry.index, this.confState.voters.length, this.confState.learners.length);
-      if (!isMember(this.confState, this.id)) this.removed = true;
+      if (!isMember(this.confState, this.id) && !this.removed) {
+        this.removed = true;
+        this.removedAtTick = this.env.now();
+      }
       return;
     }
     assert(entry.type === EntryType.Normal, `unexpected entry type ${entry.type}`);

@@ -32,3 +32,15 @@ test('a seed replays exactly: same options, same trace digest', () => {
   }
   assert.notEqual(runSeed(3, 'fast').digest, runSeed(4, 'fast').digest);
 });
+
+test('SEED=91810 regression: survivors converge after a removed leader stops (at once or after a delay)', () => {
+  // The leader removed itself and stopped before the others learned that the removal committed; voter 1,
+  // stuck in an old configuration, ran its term ahead unseen (src/sim/FOUND-BUGS.md). Before the fix this
+  // took ~650 ticks to converge with an immediate stop (liveness bound 300); with the old raft rule the
+  // delay-0 run fails again. The fix changes the message flow (so the schedule differs after it);
+  // raw-node.test.ts pins the mechanism itself.
+  for (const removedStopDelayTicks of [0, 10, 30]) {
+    const result = runSeed(91810, 'fast', { removedStopDelayTicks });
+    assert.equal(result.ok, true, `delay ${removedStopDelayTicks}: ${result.failure?.message ?? ''}`);
+  }
+});

@@ -112,6 +112,15 @@ export class Simulation {
     return out;
   }
 
+  /** Participants plus removed nodes that have not shut down yet (they still tick and handle Readies). */
+  private running(): SimNode[] {
+    const out: SimNode[] = [];
+    for (const node of this.nodes.values()) {
+      if (this.started.has(node.idNumber) && (!node.removed || node.alive)) out.push(node);
+    }
+    return out;
+  }
+
   private send(message: Message): void {
     const from = Number(message.from);
     if (LEADER_MESSAGES.has(message.type)) this.checker.observeLeader(message.term, from, `message type ${message.type}`);
@@ -170,6 +179,7 @@ export class Simulation {
   private tick(faulty: boolean): void {
     this.now += 1;
     const participants = this.participants();
+    const running = this.running();
     if (faulty) {
       if (this.figure8 !== undefined) this.figure8.step(this.now, this.leader());
       else this.faults.step(this.now, participants, this.leader());
@@ -179,10 +189,10 @@ export class Simulation {
     for (const report of this.deferred.splice(0)) report();
     this.workload.expire(this.nodes);
     for (const envelope of this.network.takeDue(this.now, (e, r) => this.onDrop(e, r))) this.deliver(envelope);
-    for (const node of participants) if (node.alive) node.tick();
-    for (const node of participants) {
+    for (const node of running) if (node.alive) node.tick();
+    for (const node of running) {
       node.processReadies();
-      if (node.removed && node.alive) node.crash();
+      if (node.removed && node.alive && this.now - node.removedAtTick >= this.live.removedStopDelayTicks) node.crash();
     }
     if (this.now % LOG_MATCHING_EVERY_TICKS === 0) this.checkLogs();
   }

@@ -74,6 +74,22 @@ export class FrameReader {
     return batches;
   }
 
+  /**
+   * Like push(), but decodes at most one frame: for a stream whose first frame is followed by other
+   * bytes (a snapshot message, then the database image). Returns the batch once complete; the bytes
+   * after it stay buffered for drain().
+   * @throws Error on an oversized or undecodable frame.
+   */
+  pushFirst(chunk: Buffer): Message[] | undefined {
+    this.buffered.push(chunk);
+    this.bufferedBytes += chunk.length;
+    if (this.bufferedBytes < 4) return undefined;
+    const length = this.peek(4).readUInt32BE(0);
+    if (length > this.frameBytesMax) throw new Error(`peer frame of ${length} bytes exceeds ${this.frameBytesMax}`);
+    if (this.bufferedBytes < 4 + length) return undefined;
+    return pb.MessageBatch.decode(this.take(4 + length).subarray(4)).messages.map(fromWire);
+  }
+
   /** Returns (and forgets) bytes buffered after the last complete frame. */
   drain(): Buffer[] {
     const rest = this.buffered;

@@ -3,18 +3,31 @@
  * batches from one peer; `POST /raft/snapshot` carries one MsgSnap frame followed by the backend image.
  * Every request names cluster, sender and receiver; a wrong cluster id, a removed sender or a request
  * meant for another member is refused with 412 and a reason (etcd refuses such peers the same way).
+ *
+ * Each listen URL gets its own TCP or TLS server feeding the one HTTP/2 server. With TLS (an https://
+ * peer URL) the handshake verifies the client certificate when --peer-client-cert-auth is on, then
+ * etcd's post-handshake checks run (CRL, allowed CN / hostname, client-cert SAN vs remote address)
+ * before any HTTP/2 byte is read: a process without an acceptable certificate reaches no handler.
  */
 import * as http2 from 'node:http2';
+import * as net from 'node:net';
+import * as tls from 'node:tls';
 import { formatIdHex } from '../base/ids.js';
 import type { Message } from '../raft/types.js';
 import type { TransportHandler } from '../server/transport-api.js';
 import type { Logger } from '../platform/logger.js';
+import type { PeerCertificateCheck } from '../platform/tls-config.js';
 import { FrameReader } from './message-codec.js';
 
 export interface ListenerIdentity { localId: bigint; clusterId: bigint }
 
+/** TLS for the peer port: server options and the post-handshake certificate checks. */
+export interface PeerListenerTls { options: tls.TlsOptions; check: PeerCertificateCheck }
+
 export class PeerListener {
   private readonly server: http2.Http2Server;
+  private readonly listeners: Array<net.Server | tls.Server> = [];
+  private readonly sockets = new Set<net.Socket>();
   private readonly sessions = new Set<http2.ServerHttp2Session>();
   /** Open incoming raft streams by sender id (hex), so a removed member's streams can be closed. */
   private readonly incoming = new Map<string, Set<http2.ServerHttp2Stream>>();
@@ -24,6 +37,7 @@ export class PeerListener {
     private readonly handler: TransportHandler,
     private readonly logger: Logger,
     private readonly frameBytesMax: number,
+    private readonly tlsConfig?: PeerListenerTls,
   ) {
     this.server = http2.createServer();
     this.server.on('session', (session) => {
@@ -34,12 +48,28 @@ export class PeerListener {
     this.server.on('stream', (stream, headers) => this.onStream(stream, headers));
   }
 
-  listen(host: string, port: number): Promise<number> {
+  /**
+   * Listens on host:port, with TLS when `secure` (an https:// peer URL); resolves to the bound port.
+   * @throws Error if `secure` and no peer TLS is configured, or the port cannot be bound.
+   */
+  listen(host: string, port: number, secure = false): Promise<number> {
+    if (secure && this.tlsConfig === undefined) {
+      return Promise.reject(new Error(`cannot listen on TLS for ${host}:${port}: KeyFile and CertFile are not presented`));
+    }
+    const listener = secure ? this.createTlsServer(this.tlsConfig!) : net.createServer((socket) => {
+      socket.on('error', () => undefined);
+      this.server.emit('connection', socket);
+    });
+    listener.on('connection', (socket: net.Socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+    this.listeners.push(listener);
     return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, host, () => {
-        this.server.off('error', reject);
-        const address = this.server.address();
+      listener.once('error', reject);
+      listener.listen(port, host, () => {
+        listener.off('error', reject);
+        const address = listener.address();
         resolve(typeof address === 'object' && address !== null ? address.port : port);
       });
     });
@@ -47,7 +77,32 @@ export class PeerListener {
 
   close(): Promise<void> {
     for (const session of this.sessions) session.destroy();
-    return new Promise((resolve) => this.server.close(() => resolve()));
+    for (const socket of this.sockets) socket.destroy();
+    return Promise.all(this.listeners.map((l) => new Promise<void>((resolve) => l.close(() => resolve()))))
+      .then(() => undefined);
+  }
+
+  private createTlsServer(secure: PeerListenerTls): tls.Server {
+    const server = tls.createServer({ ...secure.options, ALPNProtocols: ['h2'] });
+    server.on('tlsClientError', (error, socket) => this.logRejected(socket, error.message));
+    server.on('secureConnection', (socket: tls.TLSSocket) => {
+      socket.on('error', () => undefined);
+      void secure.check(socket).catch((error: Error) => `certificate check failed: ${error.message}`)
+        .then((refusal) => {
+          if (refusal !== undefined) {
+            this.logRejected(socket, refusal);
+            socket.destroy();
+          } else if (!socket.destroyed) {
+            this.server.emit('connection', socket);
+          }
+        });
+    });
+    return server;
+  }
+
+  private logRejected(socket: net.Socket, reason: string): void {
+    this.logger.warn({ 'remote-addr': `${socket.remoteAddress}:${socket.remotePort}`, error: reason },
+      'rejected connection');
   }
 
   private onStream(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): void {
@@ -69,6 +124,7 @@ export class PeerListener {
     else if (path === '/raft/snapshot') void this.serveSnapshot(stream);
     else if (typeof path === 'string' && path.startsWith('/members/promote/')) void this.servePromote(stream, path);
     else if (path === '/leases/keepalive' || path === '/leases/timetolive') void this.serveLease(stream, path, headers);
+    else if (path === '/members/hashkv') void this.serveHashKv(stream, headers);
     else stream.respond({ ':status': 404 }, { endStream: true });
   }
 
@@ -126,6 +182,21 @@ export class PeerListener {
     }
   }
 
+  /** A peer's HashKV request (corruption checks): base64 protobuf in a header, base64 protobuf response body. */
+  private async serveHashKv(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): Promise<void> {
+    try {
+      if (this.handler.serveHashKv === undefined) throw new Error('hashkv is not supported');
+      const request = Buffer.from(String(headers['x-tetcd-hashkv-request'] ?? ''), 'base64');
+      const response = await this.handler.serveHashKv(request);
+      stream.respond({ ':status': 200 });
+      stream.end(Buffer.from(response).toString('base64'));
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      stream.respond({ ':status': 409, 'x-tetcd-error-code': typeof code === 'string' ? code : 'ERR_UNKNOWN',
+        'x-tetcd-reason': error instanceof Error ? error.message : String(error) }, { endStream: true });
+    }
+  }
+
   /** A follower's forwarded lease request: base64 protobuf in a header, base64 protobuf response body. */
   private async serveLease(stream: http2.ServerHttp2Stream, path: string,
     headers: http2.IncomingHttpHeaders): Promise<void> {
@@ -152,9 +223,12 @@ export class PeerListener {
       while (message === undefined) {
         const next = await chunks.next();
         if (next.done === true) throw new Error('snapshot request ended before its message');
-        const batches = reader.push(next.value);
-        message = batches[0]?.[0];
-        if (message !== undefined) rest.push(...reader.drain());
+        // Only the first frame is a message: the bytes after it are the database image.
+        const batch = reader.pushFirst(next.value);
+        if (batch === undefined) continue;
+        message = batch[0];
+        if (message === undefined) throw new Error('snapshot request carried no message');
+        rest.push(...reader.drain());
       }
       const body = (async function* (): AsyncGenerator<Buffer> {
         for (const chunk of rest) yield chunk;

@@ -1,12 +1,25 @@
 /** One short HTTP/2 request to a peer URL (membership queries, promotion forwarding). */
 import * as http2 from 'node:http2';
+import type * as tls from 'node:tls';
 
 export interface PeerResponse { status: number; headers: http2.IncomingHttpHeaders; body: string }
 
+/**
+ * Opens an HTTP/2 session to a peer URL; https:// URLs use `clientTls` (certificate, CA; see
+ * platform/tls-config.ts clientTlsOptions).
+ */
+export function connectPeer(url: string, clientTls: tls.ConnectionOptions | undefined): http2.ClientHttp2Session {
+  return url.startsWith('https:') && clientTls !== undefined ? http2.connect(url, clientTls) : http2.connect(url);
+}
+
+/**
+ * One request/response to a peer; resolves with status, headers and the body as text.
+ * @throws Error on a connection or TLS failure, or no answer within `timeoutMs`.
+ */
 export function peerRequest(url: string, method: string, path: string, headers: Record<string, string> = {},
-  timeoutMs = 5000): Promise<PeerResponse> {
+  timeoutMs = 5000, clientTls?: tls.ConnectionOptions): Promise<PeerResponse> {
   return new Promise<PeerResponse>((resolve, reject) => {
-    const session = http2.connect(url);
+    const session = connectPeer(url, clientTls);
     const timer = setTimeout(() => { session.destroy(); reject(new Error(`peer ${url} did not answer ${path} in ${timeoutMs}ms`)); }, timeoutMs);
     session.on('error', (error) => { clearTimeout(timer); reject(error); });
     const stream = session.request({ ':method': method, ':path': path, ...headers });

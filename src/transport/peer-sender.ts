@@ -4,7 +4,8 @@
  * or its write buffer is over `backlogBytesMax`, messages are dropped and the peer reported unreachable,
  * as etcd's stream does (raft retransmits). Reconnects with exponential back-off.
  */
-import * as http2 from 'node:http2';
+import type * as http2 from 'node:http2';
+import type * as tls from 'node:tls';
 import { createReadStream } from 'node:fs';
 import { formatIdHex } from '../base/ids.js';
 import type { Message } from '../raft/types.js';
@@ -12,6 +13,7 @@ import { MessageType } from '../raft/types.js';
 import type { TransportHandler } from '../server/transport-api.js';
 import type { Logger } from '../platform/logger.js';
 import { encodeFrame } from './message-codec.js';
+import { connectPeer } from './peer-request.js';
 
 const BACKOFF_MIN_MS = 50;
 const BACKOFF_MAX_MS = 1000;
@@ -36,6 +38,7 @@ export class PeerSender {
     private readonly handler: TransportHandler,
     private readonly logger: Logger,
     private readonly backlogBytesMax: number,
+    private readonly clientTls?: tls.ConnectionOptions,
   ) {
     this.connect();
   }
@@ -93,7 +96,7 @@ export class PeerSender {
   private connect(): void {
     if (this.stopped) return;
     const url = this.currentUrl();
-    const session = http2.connect(url);
+    const session = connectPeer(url, this.clientTls);
     this.session = session;
     session.on('error', () => undefined);
     session.on('close', () => this.onDisconnect(session));
@@ -166,7 +169,7 @@ export class PeerSender {
 
   private postSnapshot(message: Message, dbPath: string): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      const session = http2.connect(this.currentUrl());
+      const session = connectPeer(this.currentUrl(), this.clientTls);
       session.on('error', reject);
       const stream = session.request({
         ':method': 'POST', ':path': '/raft/snapshot',

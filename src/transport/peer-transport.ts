@@ -2,15 +2,18 @@
  * Transport over HTTP/2 between members: one PeerSender per remote member, one PeerListener for
  * incoming streams. Implements the server's Transport interface.
  */
+import type * as tls from 'node:tls';
 import { assert } from '../base/assert.js';
 import type { Message } from '../raft/types.js';
 import type { LeaseForwardKind, Transport, TransportHandler } from '../server/transport-api.js';
 import type { Logger } from '../platform/logger.js';
-import { PeerListener } from './peer-listener.js';
+import { PeerListener, type PeerListenerTls } from './peer-listener.js';
 import { PeerSender } from './peer-sender.js';
 import { peerRequest } from './peer-request.js';
 import { ERROR_TABLE, etcdError, type EtcdErrorCode } from '../base/errors.js';
 import { formatIdHex } from '../base/ids.js';
+import type { PeerMetricsHooks } from '../metrics/hooks.js';
+import { approxMessageBytes, PeerProber } from '../metrics/peer-accounting.js';
 
 export interface PeerTransportOptions {
   localId: bigint;
@@ -19,26 +22,41 @@ export interface PeerTransportOptions {
   frameBytesMax: number;
   /** Unsent bytes per peer beyond which new messages are dropped. */
   backlogBytesMax: number;
+  /** etcd_network_peer_* accounting (bytes, send failures, round-trip time, active peers). */
+  metrics?: PeerMetricsHooks | undefined;
+  /** Peer TLS: the listener side (https:// listen URLs) and the options for outgoing https:// connections. */
+  tls?: { listener?: PeerListenerTls | undefined; client: tls.ConnectionOptions } | undefined;
 }
 
 export class PeerTransport implements Transport {
   private readonly senders = new Map<bigint, PeerSender>();
   private readonly listener: PeerListener;
+  private readonly prober: PeerProber | undefined;
 
   constructor(private readonly options: PeerTransportOptions, private readonly handler: TransportHandler,
     private readonly logger: Logger) {
+    const metrics = options.metrics;
+    if (metrics !== undefined) {
+      this.handler = handler = countingHandler(handler, metrics);
+      this.prober = new PeerProber(options.localId, metrics, () => [...this.senders.values()].map((sender) => ({
+        id: sender.peerId, activeForMs: () => sender.activeForMs(),
+        probe: async () => { await peerRequest(sender.urls()[0]!, 'GET', '/members', {}, undefined, this.options.tls?.client); },
+      })));
+    }
     this.listener = new PeerListener({ localId: options.localId, clusterId: options.clusterId }, handler, logger,
-      options.frameBytesMax);
+      options.frameBytesMax, options.tls?.listener);
   }
 
-  listen(host: string, port: number): Promise<number> {
-    return this.listener.listen(host, port);
+  /** Listens on host:port, with TLS when `secure`. @throws Error if TLS is not configured or bind fails. */
+  listen(host: string, port: number, secure = false): Promise<number> {
+    return this.listener.listen(host, port, secure);
   }
 
   send(messages: Message[]): void {
     for (const message of messages) {
       const sender = this.senders.get(message.to);
       if (sender === undefined) continue;
+      this.options.metrics?.sentBytes(formatIdHex(message.to), approxMessageBytes(message));
       sender.send(message);
     }
   }
@@ -48,7 +66,7 @@ export class PeerTransport implements Transport {
     if (this.senders.has(id) || peerUrls.length === 0) return;
     this.senders.set(id, new PeerSender(id, peerUrls, { localId: this.options.localId,
       clusterId: this.options.clusterId },
-      this.handler, this.logger, this.options.backlogBytesMax));
+      this.handler, this.logger, this.options.backlogBytesMax, this.options.tls?.client));
   }
 
   removePeer(id: bigint): void {
@@ -73,7 +91,7 @@ export class PeerTransport implements Transport {
     const response = await peerRequest(sender.urls()[0]!, 'POST', `/members/promote/${formatIdHex(memberId)}`, {
       'x-tetcd-cluster-id': formatIdHex(this.options.clusterId), 'x-tetcd-from': formatIdHex(this.options.localId),
       'x-tetcd-to': formatIdHex(leaderId),
-    });
+    }, undefined, this.options.tls?.client);
     if (response.status === 200) return;
     const code = response.headers['x-tetcd-error-code'];
     if (typeof code === 'string' && code in ERROR_TABLE) throw etcdError(code as EtcdErrorCode);
@@ -86,16 +104,50 @@ export class PeerTransport implements Transport {
     const response = await peerRequest(sender.urls()[0]!, 'POST', `/leases/${kind}`, {
       'x-tetcd-cluster-id': formatIdHex(this.options.clusterId), 'x-tetcd-from': formatIdHex(this.options.localId),
       'x-tetcd-to': formatIdHex(leaderId), 'x-tetcd-lease-request': Buffer.from(request).toString('base64'),
-    });
+    }, undefined, this.options.tls?.client);
     if (response.status === 200) return new Uint8Array(Buffer.from(response.body, 'base64'));
     const code = response.headers['x-tetcd-error-code'];
     if (typeof code === 'string' && code in ERROR_TABLE) throw etcdError(code as EtcdErrorCode);
     throw new Error(String(response.headers['x-tetcd-reason'] ?? `lease ${kind} failed with ${response.status}`));
   }
 
+  async fetchHashKv(id: bigint, request: Uint8Array): Promise<Uint8Array> {
+    const sender = this.senders.get(id);
+    if (sender === undefined) throw new Error(`unknown peer ${formatIdHex(id)}`);
+    const response = await peerRequest(sender.urls()[0]!, 'POST', '/members/hashkv', {
+      'x-tetcd-cluster-id': formatIdHex(this.options.clusterId), 'x-tetcd-from': formatIdHex(this.options.localId),
+      'x-tetcd-to': formatIdHex(id), 'x-tetcd-hashkv-request': Buffer.from(request).toString('base64'),
+    }, undefined, this.options.tls?.client);
+    if (response.status === 200) return new Uint8Array(Buffer.from(response.body, 'base64'));
+    const code = response.headers['x-tetcd-error-code'];
+    if (typeof code === 'string' && code in ERROR_TABLE) throw etcdError(code as EtcdErrorCode);
+    throw new Error(String(response.headers['x-tetcd-reason'] ?? `hashkv failed with ${response.status}`));
+  }
+
   async stop(): Promise<void> {
+    this.prober?.stop();
     for (const sender of this.senders.values()) sender.stop();
     this.senders.clear();
     await this.listener.close();
   }
+}
+
+/** The handler as the listener and senders see it, counting received bytes and send failures. */
+function countingHandler(handler: TransportHandler, metrics: PeerMetricsHooks): TransportHandler {
+  const receive = (messages: Message[]): void => {
+    for (const message of messages) metrics.receivedBytes(formatIdHex(message.from), approxMessageBytes(message));
+    handler.receive(messages);
+  };
+  const reportUnreachable = (id: bigint): void => {
+    metrics.sendFailed(formatIdHex(id));
+    handler.reportUnreachable(id);
+  };
+  return new Proxy(handler, {
+    get(target, property) {
+      if (property === 'receive') return receive;
+      if (property === 'reportUnreachable') return reportUnreachable;
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }

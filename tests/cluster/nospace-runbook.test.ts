@@ -61,8 +61,13 @@ function runBash(script: string, endpoints: string): Promise<{ code: number; std
   return new Promise((resolve) => child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr })));
 }
 
-/** Overwrites KEYS keys round-robin until a put fails with NOSPACE; records the latest acked values. */
-async function fillUntilAlarm(cluster: Cluster, acked: Map<string, string>): Promise<number> {
+/**
+ * Overwrites KEYS keys round-robin until a put fails with NOSPACE; records the latest acked values and
+ * returns the failed write's index and key. That write is indeterminate: etcd's quota applier applies a
+ * put and then answers "database space exceeded" (tetcd refuses before proposing), so its key is
+ * rewritten after recovery before values are compared.
+ */
+async function fillUntilAlarm(cluster: Cluster, acked: Map<string, string>): Promise<{ writes: number; key: string }> {
   const client = createKvClient(cluster.members[0]!.endpoint);
   try {
     for (let i = 0; i < WRITES_MAX; i++) {
@@ -74,7 +79,7 @@ async function fillUntilAlarm(cluster: Cluster, acked: Map<string, string>): Pro
       } catch (error) {
         const message = grpcErrorMessage(error);
         assert.equal(message, SPACE_EXCEEDED, `write ${i} failed with an unexpected error`);
-        return i;
+        return { writes: i, key };
       }
     }
   } finally {
@@ -86,7 +91,7 @@ async function fillUntilAlarm(cluster: Cluster, acked: Map<string, string>): Pro
 async function scenario(cluster: Cluster): Promise<Outcome> {
   await cluster.refreshIds();
   const acked = new Map<string, string>();
-  const writesUntilAlarm = await fillUntilAlarm(cluster, acked);
+  const { writes: writesUntilAlarm, key: indeterminateKey } = await fillUntilAlarm(cluster, acked);
   const endpoints = cluster.endpoints();
   const via = cluster.members[1]!.endpoint;
 
@@ -110,10 +115,12 @@ async function scenario(cluster: Cluster): Promise<Outcome> {
   const client = createKvClient(via);
   try {
     await client.kv.put({ key: Buffer.from(`${PREFIX}after`), value: Buffer.from('ok') });
+    await client.kv.put({ key: Buffer.from(indeterminateKey), value: Buffer.from('rewritten') });
   } finally {
     client.close();
   }
   acked.set(`${PREFIX}after`, 'ok');
+  acked.set(indeterminateKey, 'rewritten');
   for (const member of cluster.members) await waitForKeys(member, PREFIX, acked, CONVERGE_TIMEOUT_MS);
   await waitForEqualHashes(cluster, CONVERGE_TIMEOUT_MS);
   return { writesUntilAlarm, putDuringAlarm: put.stderr, runbook, alarmsAfter: alarms.stdout };

@@ -17,9 +17,15 @@ export interface GoldenCase {
   dbSize?: boolean;
   /** stdout is `-w protobuf` output of this message kind (compared structurally). */
   protobuf?: ProtobufKind;
+  /** Extra environment variables for the run. */
+  env?: Record<string, string>;
+  /** Record the id a `member add` prints (Side.addedMembers, normalised as <addedN>). */
+  learnMember?: boolean;
+  /** Record the first `"revision":N` of stdout in Side.revision. */
+  learnRevision?: boolean;
 }
 
-const c = (args: readonly string[], extra: Partial<GoldenCase> = {}): GoldenCase =>
+export const c = (args: readonly string[], extra: Partial<GoldenCase> = {}): GoldenCase =>
   ({ name: args.join(' ') || '(no args)', args, ...extra });
 
 const lease = (i: number) => (side: Side): string => (side.leases[i] ?? 0n).toString(16);

@@ -28,9 +28,34 @@ function scrub(value: unknown, urls: ReadonlySet<string>): unknown {
   return out;
 }
 
-/** A comparable text for protobuf output `raw` of `kind` printed against `side`'s server. */
-export function canonicalProtobuf(kind: ProtobufKind, raw: Buffer, side: Side): string {
+const PERCENT = 0x25;
+const MISSING = Buffer.from('(MISSING)');
+const NOVERB = Buffer.from('%!(NOVERB)');
+
+/**
+ * Undoes Go's Printf with no arguments (which etcdctl applies to the marshaled bytes): `%!X(MISSING)`
+ * was `%X`, a trailing `%!(NOVERB)` was `%`, any other `%` was `%%`. Ids whose varint holds 0x25 hit this.
+ */
+export function unprintf(out: Buffer): Buffer {
+  const raw: number[] = [];
+  for (let i = 0; i < out.length; i++) {
+    const b = out[i]!;
+    if (b !== PERCENT) raw.push(b);
+    else if (i === out.length - NOVERB.length && out.subarray(i).equals(NOVERB)) {
+      raw.push(PERCENT);
+      break;
+    } else if (out[i + 1] === 0x21 && out.subarray(i + 3, i + 3 + MISSING.length).equals(MISSING)) {
+      raw.push(PERCENT, out[i + 2]!);
+      i += 2 + MISSING.length;
+    } else raw.push(PERCENT, PERCENT);
+  }
+  return Buffer.from(raw);
+}
+
+/** A comparable text for protobuf output `printed` of `kind` printed against `side`'s server. */
+export function canonicalProtobuf(kind: ProtobufKind, printed: Buffer, side: Side): string {
   const codec = CODECS[kind];
+  const raw = printed.includes(PERCENT) ? unprintf(printed) : printed;
   let message: unknown;
   try {
     message = codec.decode(raw);

@@ -16,6 +16,10 @@ export interface Side {
   memberId: bigint;
   /** Lease ids granted on this side, in grant order. */
   leases: bigint[];
+  /** Ids of members added by `member add` cases, in order. */
+  addedMembers?: bigint[];
+  /** Revision learned by the last case with `learnRevision`. */
+  revision?: number;
 }
 
 export interface RunResult {
@@ -41,6 +45,8 @@ export async function tetcdctlCommand(dir: string): Promise<readonly string[]> {
     await esbuild.build({
       entryPoints: [`${REPO_ROOT}src/cli/ctl/bin.ts`], bundle: true, platform: 'node', format: 'esm', target: 'node20',
       outfile, logLevel: 'error',
+      // Native packages stay external (resolved from the repository's node_modules at run time).
+      external: ['lmdb', 'msgpackr', 'msgpackr-extract'],
       banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
     });
     return [process.execPath, outfile];
@@ -107,12 +113,19 @@ export function normalise(
   side.leases.forEach((id, i) => {
     replacements.push([id.toString(16).padStart(16, '0'), `<lease${i}>`], [id.toString(), `<lease${i}>`]);
   });
+  (side.addedMembers ?? []).forEach((id, i) => {
+    replacements.push([id.toString(16), `<added${i}-hex>`], [id.toString(), `<added${i}>`]);
+  });
   for (const [value, name] of [[side.clusterId, 'cluster'], [side.memberId, 'member']] as const) {
     replacements.push([value.toString(), `<${name}>`], [value.toString(16), `<${name}-hex>`], [varintLatin1(value), `<${name}-varint>`]);
   }
   for (const url of [side.server.clientUrl, side.server.peerUrl, side.server.endpoint]) replacements.push([url, '<endpoint>']);
   replacements.sort((a, b) => b[0].length - a[0].length);
   for (const [value, name] of replacements) out = out.replace(new RegExp(escapeRegExp(value), 'g'), name);
+  // `member add|remove|...` pad ids to 16 columns (%16x); ETCD_INITIAL_CLUSTER lists members in id order.
+  out = out.replace(/^Member +(<\S+>) (added to|removed from|updated in|promoted in) cluster +</gm, 'Member $1 $2 cluster <')
+    .replace(/^ETCD_INITIAL_CLUSTER="([^"]*)"$/m, (_m, list: string) => `ETCD_INITIAL_CLUSTER="${list.split(',').sort().join(',')}"`)
+    .replace(/"members":\[\{(.*?)\}\]/g, (_m, body: string) => `"members":[{${body.split('},{').sort().join('},{')}}]`);
   // Table widths depend on id lengths; when the two servers' ids differ in length, compare cell text only.
   if (options.collapseTables === true || /^\|.*<duration>/m.test(out)) {
     out = out.split('\n').map((l) => (/^[|+]/.test(l) ? l.replace(/ +/g, ' ').replace(/-+/g, '-') : l)).join('\n');

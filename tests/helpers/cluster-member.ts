@@ -106,6 +106,9 @@ export interface MemberSpec {
   snapshotCount?: number;
   extraArgs: readonly string[];
   readyTimeoutMs: number;
+  /** URL schemes (default 'http'); 'https' needs the TLS flags in extraArgs. */
+  clientScheme?: 'http' | 'https';
+  peerScheme?: 'http' | 'https';
 }
 
 /** One cluster member process (running, stopped, killed or paused). */
@@ -129,8 +132,8 @@ export class ClusterMember {
   get kind(): ServerKind { return this.spec.kind; }
   /** `127.0.0.1:PORT` as etcdctl's --endpoints takes it. */
   get endpoint(): string { return `127.0.0.1:${this.spec.clientPort}`; }
-  get clientUrl(): string { return `http://${this.endpoint}`; }
-  get peerUrl(): string { return `http://127.0.0.1:${this.spec.peerPort}`; }
+  get clientUrl(): string { return `${this.spec.clientScheme ?? 'http'}://${this.endpoint}`; }
+  get peerUrl(): string { return `${this.spec.peerScheme ?? 'http'}://127.0.0.1:${this.spec.peerPort}`; }
 
   /** Pid (= process group id) while the process is alive, else undefined. */
   get pid(): number | undefined {

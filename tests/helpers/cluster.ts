@@ -40,6 +40,11 @@ export interface ClusterOptions {
   snapshotCount?: number;
   readyTimeoutMs?: number;
   extraArgs?: readonly string[];
+  /** URL schemes of the members (default 'http'); 'https' needs the TLS flags in extraArgs. */
+  clientScheme?: 'http' | 'https';
+  peerScheme?: 'http' | 'https';
+  /** etcdctl flags the helper adds to its own etcdctl calls (e.g. --cacert/--cert/--key). */
+  ctlArgs?: readonly string[];
 }
 
 /** Options for Cluster.addMember. */
@@ -55,9 +60,10 @@ let clusterSerial = 0;
  * Runs a membership-changing etcdctl command. etcd refuses reconfiguration ("unhealthy cluster") until
  * every member has been connected for a few seconds; that one error is retried for a while.
  */
-async function reconfigure(endpoints: string, args: readonly string[]): Promise<EtcdctlResult> {
+async function reconfigure(endpoints: string, args: readonly string[],
+  ctlArgs: readonly string[] = []): Promise<EtcdctlResult> {
   return waitFor(args.slice(0, 2).join(' '), RECONFIGURE_TIMEOUT_MS, async () => {
-    const attempt = await runEtcdctl(endpoints, args);
+    const attempt = await runEtcdctl(endpoints, [...ctlArgs, ...args]);
     if (attempt.exitCode !== 0 && attempt.stderr.includes('unhealthy cluster')) return undefined;
     return attempt;
   });
@@ -91,13 +97,15 @@ export class Cluster {
       heartbeatMs: options.heartbeatMs ?? HEARTBEAT_MS_DEFAULT, electionMs: options.electionMs ?? ELECTION_MS_DEFAULT,
       snapshotCount: options.snapshotCount, readyTimeoutMs: options.readyTimeoutMs ?? CLUSTER_READY_TIMEOUT_MS_DEFAULT,
       extraArgs: options.extraArgs ?? [],
+      clientScheme: options.clientScheme ?? 'http', peerScheme: options.peerScheme ?? 'http',
+      ctlArgs: options.ctlArgs ?? [],
     });
     try {
       const ports: Array<{ name: string; client: number; peer: number }> = [];
       for (let i = 0; i < cluster.options.size; i++) {
         ports.push({ name: `m${cluster.nextIndex++}`, client: await allocatePort(), peer: await allocatePort() });
       }
-      const initialCluster = ports.map((p) => `${p.name}=http://127.0.0.1:${p.peer}`).join(',');
+      const initialCluster = ports.map((p) => `${p.name}=${cluster.options.peerScheme}://127.0.0.1:${p.peer}`).join(',');
       for (const p of ports) {
         cluster.members.push(new ClusterMember(cluster.spec(p.name, p.client, p.peer, initialCluster, 'new')));
       }
@@ -134,7 +142,8 @@ export class Cluster {
    */
   async statuses(members: readonly ClusterMember[] = this.running(), timeoutMs = 3_000): Promise<EndpointStatus[]> {
     const results = await Promise.all(members.map(async (m) => {
-      const res = await runEtcdctl(m.endpoint, ['endpoint', 'status', '-w', 'json', `--command-timeout=${timeoutMs}ms`],
+      const res = await runEtcdctl(m.endpoint, [...this.options.ctlArgs, 'endpoint', 'status', '-w', 'json',
+        `--command-timeout=${timeoutMs}ms`],
         { timeoutMs: timeoutMs + 5_000 });
       if (res.exitCode !== 0) return undefined;
       const [status] = parseEndpointStatus(res.stdout);
@@ -188,9 +197,9 @@ export class Cluster {
     const name = `m${this.nextIndex++}`;
     const client = await allocatePort();
     const peer = await allocatePort();
-    const peerUrl = `http://127.0.0.1:${peer}`;
+    const peerUrl = `${this.options.peerScheme}://127.0.0.1:${peer}`;
     const args = ['member', 'add', name, `--peer-urls=${peerUrl}`, ...(options.learner === true ? ['--learner'] : [])];
-    const res = await reconfigure(this.endpoints(), args);
+    const res = await reconfigure(this.endpoints(), args, this.options.ctlArgs);
     if (res.exitCode !== 0) throw new Error(`member add failed (${res.exitCode}): ${res.stderr}${res.stdout}`);
     const initialCluster = /ETCD_INITIAL_CLUSTER="([^"]*)"/.exec(res.stdout)?.[1];
     assert(initialCluster !== undefined, `member add printed no ETCD_INITIAL_CLUSTER:\n${res.stdout}`);
@@ -206,7 +215,7 @@ export class Cluster {
   async removeMember(target: ClusterMember): Promise<string> {
     assert(target.id !== undefined, `${target.name} id unknown`);
     const via = this.running().filter((m) => m !== target);
-    const res = await reconfigure(this.endpoints(via), ['member', 'remove', target.id.toString(16)]);
+    const res = await reconfigure(this.endpoints(via), ['member', 'remove', target.id.toString(16)], this.options.ctlArgs);
     if (res.exitCode !== 0) throw new Error(`member remove failed (${res.exitCode}): ${res.stderr}${res.stdout}`);
     return res.stdout;
   }
@@ -220,7 +229,7 @@ export class Cluster {
   async hashes(members: readonly ClusterMember[] = this.running()): Promise<Map<string, string>> {
     const out = new Map<string, string>();
     for (const m of members) {
-      const res = await runEtcdctl(m.endpoint, ['endpoint', 'hashkv', '-w', 'json']);
+      const res = await runEtcdctl(m.endpoint, [...this.options.ctlArgs, 'endpoint', 'hashkv', '-w', 'json']);
       if (res.exitCode !== 0) throw new Error(`hashkv on ${m.name} failed: ${res.stderr}`);
       const parsed = parseJsonWithBigIds(res.stdout) as Array<{ HashKV: { hash: number | string } }>;
       out.set(m.name, String(parsed[0]?.HashKV.hash));
@@ -245,6 +254,7 @@ export class Cluster {
     return {
       kind: o.kind, name, clientPort, peerPort, initialCluster, initialState, token: this.token,
       heartbeatMs: o.heartbeatMs, electionMs: o.electionMs, extraArgs: o.extraArgs, readyTimeoutMs: o.readyTimeoutMs,
+      clientScheme: o.clientScheme, peerScheme: o.peerScheme,
       ...(o.snapshotCount === undefined ? {} : { snapshotCount: o.snapshotCount }),
     };
   }

@@ -34,6 +34,10 @@ export interface ServerOptions {
   readyTimeoutMs?: number;
   /** Extra flags appended after the standard ones. */
   extraArgs?: readonly string[];
+  /** URL scheme of the client URLs (default 'http'; 'https' needs TLS flags in extraArgs). */
+  clientScheme?: 'http' | 'https';
+  /** URL scheme of the peer URLs (default 'http'). */
+  peerScheme?: 'http' | 'https';
 }
 
 interface ExitInfo { code: number | null; signal: NodeJS.Signals | null }
@@ -52,6 +56,8 @@ export class ServerProcess {
   private exited: Promise<ExitInfo> = Promise.resolve({ code: null, signal: null });
   private readonly readyTimeoutMs: number;
   private readonly extraArgs: readonly string[];
+  private readonly clientScheme: 'http' | 'https';
+  private readonly peerScheme: 'http' | 'https';
   private starts = 0;
 
   private constructor(options: ServerOptions) {
@@ -62,6 +68,8 @@ export class ServerProcess {
     this.logPath = join(this.rootDir, 'server.log');
     this.readyTimeoutMs = options.readyTimeoutMs ?? READY_TIMEOUT_MS_DEFAULT;
     this.extraArgs = options.extraArgs ?? [];
+    this.clientScheme = options.clientScheme ?? 'http';
+    this.peerScheme = options.peerScheme ?? 'http';
   }
 
   /**
@@ -93,11 +101,11 @@ export class ServerProcess {
   }
 
   get clientUrl(): string {
-    return `http://${this.endpoint}`;
+    return `${this.clientScheme}://${this.endpoint}`;
   }
 
   get peerUrl(): string {
-    return `http://127.0.0.1:${this.peerPort}`;
+    return `${this.peerScheme}://127.0.0.1:${this.peerPort}`;
   }
 
   /** Pid of the running server (also its process group id); undefined when not running. */

@@ -3,13 +3,20 @@
  * connect) and plain HTTP/1.1 (curl /health, /version) on the same port, like etcd's cmux. The first bytes
  * of a connection decide: the HTTP/2 preface starts with "PRI", anything else is HTTP/1.1. HTTP/2 requests
  * that are not gRPC (e.g. curl --http2-prior-knowledge /health) go to the same HTTP handler.
+ *
+ * With TLS (an https:// listen URL) the listener is a TLS server offering ALPN h2 and http/1.1; after the
+ * handshake and etcd's post-handshake checks (CRL, allowed CN/hostname) the decrypted stream is routed the
+ * same way, and a verified client certificate is registered for the connection (see peer-identity.ts).
  */
 import * as http from 'node:http';
 import * as http2 from 'node:http2';
 import * as net from 'node:net';
+import * as tls from 'node:tls';
 import { Duplex } from 'node:stream';
 import { AuthorityRewriter } from './authority-rewrite.js';
 import type { GrpcH2Server } from './grpc-h2-server.js';
+import { PEER_CERTIFICATE, peerKey } from './peer-identity.js';
+import type { PeerCertificateCheck } from '../../platform/tls-config.js';
 
 /** The parts of a request/response pair the HTTP endpoints use (HTTP/1.1 objects or the adapter below). */
 export interface HttpRequestLike {
@@ -43,13 +50,23 @@ function plainHttp2Exchange(stream: http2.ServerHttp2Stream, headers: http2.Inco
   return [request, response];
 }
 
-export interface ClientListenerOptions { maxConcurrentStreams: number }
+/** TLS for the client port: server options (certs, CA, client-cert auth) and the post-handshake checks. */
+export interface ClientListenerTls {
+  options: tls.TlsOptions;
+  check: PeerCertificateCheck;
+  /** Called with the reason when a connection is refused (handshake error or failed check). */
+  onRejected?: (remote: string, reason: string) => void;
+}
+
+export interface ClientListenerOptions { maxConcurrentStreams: number; tls?: ClientListenerTls | undefined }
 
 export class ClientListener {
-  private readonly tcp: net.Server;
+  private readonly tcp: net.Server | tls.Server;
   private readonly h2: http2.Http2Server;
   private readonly h1: http.Server;
   private readonly sockets = new Set<net.Socket>();
+  private connectingPeer: { peername: { address: string | undefined; port: number | undefined;
+    family: string | undefined }; certificate: tls.PeerCertificate | null; } | undefined;
 
   constructor(grpc: GrpcH2Server, httpHandler: HttpHandler, options: ClientListenerOptions) {
     this.h2 = http2.createServer({
@@ -64,8 +81,53 @@ export class ClientListener {
       else httpHandler(...plainHttp2Exchange(stream, headers));
     });
     this.h2.on('sessionError', () => undefined);
+    // node:http2 wraps the replaying stream in an internal socket that knows no peer address; give it the
+    // real one so H2Call.getPeer() sees "address:port", and attach the verified client certificate (null
+    // when none) for peer-identity.ts. The session is created synchronously inside emit('connection'),
+    // while `connectingPeer` is set.
+    this.h2.on('session', (session) => {
+      const peer = this.connectingPeer;
+      if (peer === undefined) return;
+      const socket = session.socket as unknown as { _peername: unknown; [PEER_CERTIFICATE]: unknown };
+      socket._peername = peer.peername;
+      socket[PEER_CERTIFICATE] = peer.certificate;
+    });
     this.h1 = http.createServer((request, response) => httpHandler(request, response));
-    this.tcp = net.createServer((socket) => this.route(socket));
+    const secure = options.tls;
+    if (secure === undefined) {
+      this.tcp = net.createServer((socket) => this.route(socket));
+      return;
+    }
+    const server = tls.createServer({ ...secure.options, ALPNProtocols: ['h2', 'http/1.1'] });
+    server.on('connection', (socket: net.Socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+    server.on('secureConnection', (socket: tls.TLSSocket) => void this.acceptTls(socket, secure));
+    server.on('tlsClientError', (error, socket) => {
+      secure.onRejected?.(peerKey(socket.remoteAddress, socket.remotePort), error.message);
+    });
+    this.tcp = server;
+  }
+
+  /** Runs the post-handshake checks, records the verified client certificate, then routes. */
+  private async acceptTls(socket: tls.TLSSocket, secure: ClientListenerTls): Promise<void> {
+    socket.on('error', () => undefined);
+    const remote = peerKey(socket.remoteAddress, socket.remotePort);
+    let refusal: string | undefined;
+    try {
+      refusal = await secure.check(socket);
+    } catch (error) {
+      refusal = `certificate check failed: ${(error as Error).message}`;
+    }
+    if (refusal !== undefined) {
+      secure.onRejected?.(remote, refusal);
+      socket.destroy();
+      return;
+    }
+    if (socket.destroyed) return;
+    const cert = socket.authorized ? socket.getPeerCertificate() : undefined;
+    this.route(socket, cert !== undefined && cert.raw !== undefined ? cert : null);
   }
 
   listen(host: string, port: number): Promise<number> {
@@ -91,7 +153,8 @@ export class ClientListener {
     });
   }
 
-  private route(socket: net.Socket): void {
+  /** Sends a connection to HTTP/2 or HTTP/1.1; `certificate` is its verified client certificate. */
+  private route(socket: net.Socket | tls.TLSSocket, certificate: tls.PeerCertificate | null = null): void {
     this.sockets.add(socket);
     socket.on('close', () => this.sockets.delete(socket));
     socket.on('error', () => undefined);
@@ -105,7 +168,13 @@ export class ClientListener {
       if (head.subarray(0, 3).toString('latin1') === 'PRI') {
         // nghttp2 reads sockets through their native handle, so bytes already read in JS cannot be given
         // back: it gets a stream that replays them, then relays the socket.
-        this.h2.emit('connection', replayingStream(socket, head));
+        this.connectingPeer = { certificate,
+          peername: { address: socket.remoteAddress, port: socket.remotePort, family: socket.remoteFamily } };
+        try {
+          this.h2.emit('connection', replayingStream(socket, head));
+        } finally {
+          this.connectingPeer = undefined;
+        }
         return;
       }
       socket.unshift(head);

@@ -8,20 +8,44 @@ import type * as grpc from '@grpc/grpc-js';
 import { GrpcStatus } from '../../base/errors.js';
 import { CallTransport, H2Call, metadataFromHeaders, type StatusLike } from './calls.js';
 import { GrpcCallError, MessageReader } from './framing.js';
+import type { GrpcMetricsHooks, GrpcType } from '../../metrics/hooks.js';
 
 type AnyHandler = (call: H2Call, callback?: (error: StatusLike | null, value?: unknown) => void) => void;
 
+/** Length-prefixed message header of the gRPC wire format (flag + 4-byte length). */
+const GRPC_FRAME_HEADER_BYTES = 5;
+
 interface Route { method: grpc.MethodDefinition<unknown, unknown>; handler: AnyHandler | undefined }
+
+/** The handler registered for a gRPC path, for in-process callers (the JSON gateway). */
+export type RegisteredRoute = Route;
+
+function grpcType(method: grpc.MethodDefinition<unknown, unknown>): GrpcType {
+  if (method.requestStream) return method.responseStream ? 'bidi_stream' : 'client_stream';
+  return method.responseStream ? 'server_stream' : 'unary';
+}
+
+/** `/etcdserverpb.KV/Range` → ['etcdserverpb.KV', 'Range']. */
+function splitPath(path: string): [string, string] {
+  const slash = path.lastIndexOf('/');
+  return [path.slice(1, slash), path.slice(slash + 1)];
+}
 
 export class GrpcH2Server {
   private readonly routes = new Map<string, Route>();
 
-  constructor(private readonly maxReceiveBytes: number) {}
+  constructor(private readonly maxReceiveBytes: number, private readonly metrics?: GrpcMetricsHooks) {}
+
+  /** The route registered for `path` (`/etcdserverpb.KV/Range`), undefined if none. */
+  route(path: string): RegisteredRoute | undefined {
+    return this.routes.get(path);
+  }
 
   /** Registers a service; methods without a handler answer Unimplemented. */
   addService(definition: grpc.ServiceDefinition, implementation: grpc.UntypedServiceImplementation): void {
     for (const [key, method] of Object.entries(definition)) {
       this.routes.set(method.path, { method, handler: implementation[key] as AnyHandler | undefined });
+      this.metrics?.methodRegistered(...splitPath(method.path), grpcType(method));
     }
   }
 
@@ -39,7 +63,8 @@ export class GrpcH2Server {
       stream.resume();
       return;
     }
-    const { method, handler } = route;
+    const { handler } = route;
+    const method = this.metrics === undefined ? route.method : this.instrument(stream, transport, route.method);
     const call = new H2Call(metadataFromHeaders(headers), transport, (value) => method.responseSerialize(value));
     const reader = new MessageReader(this.maxReceiveBytes);
     const fail = (error: unknown): void => {
@@ -61,6 +86,40 @@ export class GrpcH2Server {
     });
     stream.on('end', () => call.emit('end'));
     handler(call);
+  }
+
+  /** go-grpc-prometheus counters and etcd's client byte counters for one call. */
+  private instrument(stream: http2.ServerHttp2Stream, transport: CallTransport,
+    method: grpc.MethodDefinition<unknown, unknown>): grpc.MethodDefinition<unknown, unknown> {
+    const metrics = this.metrics!;
+    const [service, name] = splitPath(method.path);
+    const type = grpcType(method);
+    const startedMs = performance.now();
+    metrics.started(service, name, type);
+    stream.on('data', (chunk: Buffer) => metrics.receivedBytes(chunk.length));
+    const send = transport.sendMessage.bind(transport);
+    transport.sendMessage = (payload) => {
+      metrics.sentBytes(payload.length + GRPC_FRAME_HEADER_BYTES);
+      metrics.messageSent(service, name, type);
+      return send(payload);
+    };
+    const finish = transport.finish.bind(transport);
+    transport.finish = (status) => {
+      if (!transport.finished) {
+        metrics.handled(service, name, type, status.code ?? GrpcStatus.UNKNOWN, performance.now() - startedMs);
+      }
+      finish(status);
+    };
+    // A call the client cancels never reaches finish(): count it as Canceled, as grpc-go reports it.
+    stream.once('close', () => {
+      if (transport.finished) return;
+      metrics.handled(service, name, type, GrpcStatus.CANCELLED, performance.now() - startedMs);
+    });
+    const deserialize = method.requestDeserialize;
+    return { ...method, requestDeserialize: (bytes: Buffer) => {
+      metrics.messageReceived(service, name, type);
+      return deserialize(bytes);
+    } };
   }
 
   private serveSingleRequest(stream: http2.ServerHttp2Stream, reader: MessageReader, call: H2Call,

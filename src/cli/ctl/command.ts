@@ -11,6 +11,8 @@ export interface RunContext {
   flags: FlagValues;
   printer: Printer;
   out: Output;
+  /** Number of positional arguments before `--` (cobra's ArgsLenAtDash), -1 without `--`. */
+  argsLenAtDash?: number;
 }
 
 /** Where commands write. Collected by runCtl and flushed to process.stdout/stderr. */
@@ -34,8 +36,11 @@ export interface CtlCommand {
   children?: CtlCommand[];
   /** Absent for pure groups (`member`, `lease`): running them prints help. Resolves to an exit code. */
   run?: (ctx: RunContext, args: string[]) => Promise<number>;
-  /** Hidden from root help's command list (none in etcdctl 3.4). */
   parent?: CtlCommand;
+  /** Other names the command answers to (cobra Aliases, e.g. `compact` for `compaction`). */
+  aliases?: string[];
+  /** Not listed in help (tetcdctl's commands beyond etcdctl, so help stays byte-identical). */
+  hidden?: boolean;
 }
 
 /** Cobra's CommandPath: names from the root down, joined by spaces. */

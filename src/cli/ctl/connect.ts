@@ -44,25 +44,28 @@ function readPem(path: string, what: string): Buffer {
   }
 }
 
-function clientOptions(globals: GlobalOptions, endpoints: string[], authToken?: string): EtcdClientOptions {
+function clientOptions(globals: GlobalOptions, endpoints: string[]): EtcdClientOptions {
   const options: EtcdClientOptions = {
     endpoints: endpoints.map((e) => e.replace(/^unix:\/\//, '')),
     dialTimeoutMs: Math.max(1, globals.commandTimeoutMs),
     requestTimeoutMs: Math.max(1, globals.commandTimeoutMs),
   };
-  const useTls = globals.cacert !== '' || globals.cert !== '' || globals.key !== '';
-  if (useTls) {
+  const files = globals.cacert !== '' || globals.cert !== '' || globals.key !== '';
+  // etcdctl: TLS when certificate files are given, --insecure-transport=false, or an https endpoint.
+  if (files || !globals.insecureTransport || globals.insecureSkipTlsVerify) {
     options.tls = {
       ...(globals.cacert !== '' ? { ca: readPem(globals.cacert, 'CA') } : {}),
       ...(globals.cert !== '' ? { cert: readPem(globals.cert, 'certificate') } : {}),
       ...(globals.key !== '' ? { key: readPem(globals.key, 'key') } : {}),
+      ...(globals.insecureSkipTlsVerify ? { skipVerify: true } : {}),
     };
+    if (!files && globals.insecureTransport && !endpoints.some((e) => e.startsWith('https://'))) delete options.tls;
   }
-  if (authToken !== undefined) options.authToken = authToken;
   return options;
 }
 
-function credentials(globals: GlobalOptions): { name: string; password: string } | undefined {
+/** --user name:password, --user name --password pw. Throws CtlExit on a bad combination. */
+export function credentials(globals: GlobalOptions): { name: string; password: string } | undefined {
   if (globals.user === '') return undefined;
   const colon = globals.user.indexOf(':');
   if (globals.password !== '') {
@@ -74,40 +77,37 @@ function credentials(globals: GlobalOptions): { name: string; password: string }
 }
 
 /**
- * Connects to `endpoints` (default: --endpoints), authenticating when --user is set. Waits up to
- * --command-timeout for a connection; throws DeadlineError when none is ready, CtlExit on bad input.
+ * Connects to `endpoints` (default: --endpoints), authenticating when --user is set (the token is
+ * refreshed by the client when the server rejects it). Waits up to --command-timeout for a
+ * connection; throws DeadlineError when none is ready, CtlExit on bad input and (exit 2, as etcdctl)
+ * when authentication fails.
  */
-export async function connect(globals: GlobalOptions, endpoints = globals.endpoints): Promise<EtcdClient> {
+export async function connect(globals: GlobalOptions, endpoints = globals.endpoints,
+  extra: Partial<EtcdClientOptions> = {}): Promise<EtcdClient> {
+  const creds = credentials(globals);
   let client: EtcdClient;
   try {
-    client = new EtcdClient(clientOptions(globals, endpoints));
+    client = new EtcdClient({ ...clientOptions(globals, endpoints), ...(creds !== undefined ? { auth: creds } : {}),
+      ...extra });
   } catch (error) {
     throw new CtlExit(ExitCode.BAD_ARGS, error instanceof Error ? error.message : String(error));
   }
   try {
     await client.dial();
-  } catch {
-    client.close();
-    throw new DeadlineError();
-  }
-  const creds = credentials(globals);
-  if (creds === undefined) return client;
-  try {
-    const auth = await client.authenticate(creds);
-    client.close();
-    const authed = new EtcdClient(clientOptions(globals, endpoints, auth.token));
-    await authed.dial();
-    return authed;
   } catch (error) {
     client.close();
-    throw error;
+    if (error instanceof EtcdClientError && error.method !== 'dial') {
+      throw new CtlExit(ExitCode.BAD_CONNECTION, errorText(error));
+    }
+    throw new DeadlineError();
   }
+  return client;
 }
 
 /** Runs `body` with a connected client and closes it afterwards. Errors propagate. */
 export async function withClient<T>(globals: GlobalOptions, body: (client: EtcdClient) => Promise<T>,
-  endpoints?: string[]): Promise<T> {
-  const client = await connect(globals, endpoints);
+  endpoints?: string[], extra?: Partial<EtcdClientOptions>): Promise<T> {
+  const client = await connect(globals, endpoints, extra);
   try {
     return await body(client);
   } finally {

@@ -104,14 +104,16 @@ function setChecked(values: FlagValues, spec: FlagSpec, text: string): void {
  * Throws FlagError with pflag's message on unknown flags, missing or invalid values.
  */
 export function parseFlags(args: readonly string[], specs: readonly FlagSpec[]):
-  { positional: string[]; values: FlagValues } {
+  { positional: string[]; values: FlagValues; argsLenAtDash: number } {
   const byName = new Map(specs.map((s) => [s.name, s]));
   const byShort = new Map(specs.filter((s) => s.short !== undefined).map((s) => [s.short!, s]));
   const values = new FlagValues(byName);
   const positional: string[] = [];
+  let argsLenAtDash = -1;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     if (arg === '--') {
+      argsLenAtDash = positional.length;
       positional.push(...args.slice(i + 1));
       break;
     }
@@ -121,7 +123,7 @@ export function parseFlags(args: readonly string[], specs: readonly FlagSpec[]):
       i = parseShort(args, i, byShort, values);
     } else positional.push(arg);
   }
-  return { positional, values };
+  return { positional, values, argsLenAtDash };
 }
 
 function parseLong(args: readonly string[], i: number, byName: Map<string, FlagSpec>, values: FlagValues): number {

@@ -60,6 +60,7 @@ export function inheritedFlags(cmd: CtlCommand): FlagSpec[] {
 function runnableDescendants(cmd: CtlCommand, base: CtlCommand): [string, string][] {
   const rows: [string, string][] = [];
   for (const child of cmd.children ?? []) {
+    if (child.hidden === true) continue;
     if (child.run !== undefined) rows.push([commandPath(child).slice(commandPath(base).length + 1), child.short]);
     rows.push(...runnableDescendants(child, base));
   }

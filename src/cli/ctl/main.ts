@@ -49,9 +49,11 @@ function findCommand(root: CtlCommand, argv: readonly string[]): { cmd: CtlComma
   const args = [...argv];
   for (;;) {
     const words = stripFlags(args, allFlags(cmd));
-    const next = words[0] === undefined ? undefined : cmd.children?.find((c) => c.name === words[0]);
+    const word = words[0];
+    const next = word === undefined ? undefined
+      : cmd.children?.find((c) => c.name === word || (c.aliases ?? []).includes(word));
     if (next === undefined) return { cmd, args };
-    args.splice(args.indexOf(next.name), 1);
+    args.splice(args.indexOf(word!), 1);
     cmd = next;
   }
 }
@@ -81,7 +83,7 @@ async function execute(root: CtlCommand, argv: readonly string[], out: Output): 
     out.stderr(`Error: ${error.message}\n\n`);
     throw new CtlExit(ExitCode.ERROR, error.message);
   }
-  const { positional, values } = parsed;
+  const { positional, values, argsLenAtDash } = parsed;
   if (values.bool('help') || cmd.run === undefined) {
     out.stdout(usageText(cmd));
     return ExitCode.SUCCESS;
@@ -96,7 +98,7 @@ async function execute(root: CtlCommand, argv: readonly string[], out: Output): 
   const globals = resolveGlobals(values);
   let printer: Printer | undefined;
   const ctx: RunContext = {
-    globals, flags: values, out,
+    globals, flags: values, out, argsLenAtDash,
     get printer(): Printer {
       printer ??= newPrinter(globals.writeOut, globals.hex, out);
       return printer;
@@ -107,10 +109,24 @@ async function execute(root: CtlCommand, argv: readonly string[], out: Output): 
 }
 
 /**
+ * grpc-js passes an IP address as the TLS server name, which makes Node print DEP0123 on stderr;
+ * etcdctl prints nothing there, so that one warning is dropped (every other warning still shows).
+ */
+function quietTlsServernameWarning(): void {
+  const emit = process.emitWarning.bind(process);
+  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+    const code = typeof rest[0] === 'object' && rest[0] !== null ? (rest[0] as { code?: string }).code : rest[1];
+    if (code === 'DEP0123') return;
+    (emit as (w: string | Error, ...r: unknown[]) => void)(warning, ...rest);
+  }) as typeof process.emitWarning;
+}
+
+/**
  * Runs one tetcdctl invocation (`argv` without the program name). Resolves with the exit code;
  * never rejects (unexpected errors print `Error: ...` and give 1).
  */
 export async function runCtl(argv: string[], out: Output = processOutput): Promise<number> {
+  quietTlsServernameWarning();
   const root = buildCommandTree();
   try {
     return await execute(root, argv, out);

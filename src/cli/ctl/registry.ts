@@ -6,7 +6,9 @@ import { commandPath, linkParents } from './command.js';
 import type { CtlCommand, RunContext } from './command.js';
 import { clusterCommands } from './commands/cluster.js';
 import { endpointCommands } from './commands/endpoint.js';
+import { extraCommands } from './commands/extra.js';
 import { kvCommands } from './commands/kv.js';
+import { snapshotCommand } from './commands/snapshot.js';
 import { txnCommand } from './commands/txn.js';
 import { CtlExit, ExitCode } from './errors.js';
 import { usageText } from './help.js';
@@ -88,7 +90,8 @@ function addPlaceholders(root: CtlCommand): void {
 /** Builds the tree (root named `etcdctl`). */
 export function buildCommandTree(): CtlCommand {
   const root: CtlCommand = { name: 'etcdctl', use: 'etcdctl', short: 'A simple command line client for etcd3.',
-    children: [...kvCommands(), txnCommand(), ...endpointCommands(), ...clusterCommands()] };
+    children: [...kvCommands(), txnCommand(), ...endpointCommands(), ...clusterCommands(), ...extraCommands(),
+      snapshotCommand()] };
   root.children!.push({ name: 'help', use: 'help [command]', short: 'Help about any command',
     run: (ctx, args) => {
       let target: CtlCommand = root;

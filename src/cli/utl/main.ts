@@ -9,6 +9,13 @@ import { backendPathOf, requireExists, walDirOf } from './data-dir.js';
 import { dumpBackend } from './db-dump.js';
 import { verifyDataDir } from './verify.js';
 import { dumpWal } from './wal-dump.js';
+import type { FlagValues } from '../ctl/flag-parser.js';
+import {
+  runDefrag, runHashKv, runSnapshotRestore, runSnapshotStatus, SNAPSHOT_FLAGS, UsageError,
+} from './snapshot-commands.js';
+import { OutputFormatError } from './snapshot-output.js';
+
+const EXIT_BAD_FEATURE = 4;
 
 const EXIT_OK = 0;
 const EXIT_ERROR = 1;
@@ -19,6 +26,7 @@ const FLAGS: FlagSpec[] = [
   { name: 'wal-dir', kind: 'string', defaultText: '', usage: 'WAL directory (default <data-dir>/member/wal)' },
   { name: 'bucket', kind: 'string', defaultText: '', usage: 'db dump: only this bucket' },
   { name: 'help', short: 'h', kind: 'bool', defaultText: 'false', usage: 'help' },
+  ...SNAPSHOT_FLAGS,
 ];
 
 const USAGE = `Usage: tetcdutl <command> [flags]
@@ -28,6 +36,12 @@ Commands:
   wal dump --data-dir DIR [--wal-dir DIR]      list every WAL record
   db dump --data-dir DIR [--bucket NAME]       list buckets (key counts) or one bucket's keys
   verify --data-dir DIR [--wal-dir DIR]        check the WAL CRC chain, the backend and the MVCC index
+  snapshot status FILE [-w FORMAT]             hash, revision, total keys and size of a snapshot file
+  snapshot restore FILE [flags]                build a new data dir from a snapshot (etcd's or tetcd's):
+      --name --initial-cluster --initial-cluster-token --initial-advertise-peer-urls --data-dir --wal-dir
+      --skip-hash-check --bump-revision N --mark-compacted
+  defrag --data-dir DIR                        compact the backend file
+  hashkv --data-dir DIR [--rev N] [-w FORMAT]  etcd's HashKV of the store
 
 The member must be stopped.
 `;
@@ -43,14 +57,23 @@ const PROCESS_OUTPUT: UtlOutput = {
   stderr: (text) => { process.stderr.write(text); },
 };
 
-async function dispatch(io: UtlOutput, words: string[], dataDir: string, walDirFlag: string,
-  bucket: string): Promise<number> {
+async function dispatch(io: UtlOutput, words: string[], values: FlagValues): Promise<number> {
+  const dataDir = values.string('data-dir');
+  const walDirFlag = values.string('wal-dir');
+  const bucket = values.string('bucket');
   const out = io.stdout;
   const command = words.join(' ');
   if (command === 'version') {
     out(`tetcdutl version: ${TETCD_VERSION}\nAPI version: ${ETCD_SERVER_VERSION.split('.').slice(0, 2).join('.')}\n`);
     return EXIT_OK;
   }
+  if (command.startsWith('snapshot ') && ['status', 'restore'].includes(words[1] ?? '')) {
+    return words[1] === 'status' ? runSnapshotStatus(io, words.slice(2), values)
+      : runSnapshotRestore(io, words.slice(2), values);
+  }
+  if (['defrag', 'hashkv'].includes(command) && dataDir === '') throw new UsageError('--data-dir is required');
+  if (command === 'defrag') return runDefrag(io, dataDir);
+  if (command === 'hashkv') return runHashKv(io, dataDir, values);
   if (!['wal dump', 'db dump', 'verify'].includes(command)) {
     io.stderr(`Error: unknown command "${command}" for "tetcdutl"\n${USAGE}`);
     return EXIT_BAD_ARGS;
@@ -96,8 +119,16 @@ export async function runUtl(argv: string[], io: UtlOutput = PROCESS_OUTPUT): Pr
     return positional.length === 0 && !values.bool('help') ? EXIT_BAD_ARGS : EXIT_OK;
   }
   try {
-    return await dispatch(io, positional, values.string('data-dir'), values.string('wal-dir'), values.string('bucket'));
+    return await dispatch(io, positional, values);
   } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr(`Error: ${error.message}\n`);
+      return EXIT_BAD_ARGS;
+    }
+    if (error instanceof OutputFormatError) {
+      io.stderr(`Error: ${error.message}\n`);
+      return EXIT_BAD_FEATURE;
+    }
     io.stderr(`Error: ${error instanceof Error ? error.message : String(error)}\n`);
     return EXIT_ERROR;
   }

@@ -31,6 +31,8 @@ async function startHarness(options: WatchServiceOptions): Promise<Harness> {
     requestTimeoutMs: 7000,
     onEvents: (listener: (events: Event[], revision: number) => void) => listeners.push(listener),
     onStop: () => undefined,
+    // Auth disabled: every watch is permitted (auth checks are tested in tests/e2e/auth-*.test.ts).
+    auth: { isEnabled: () => false, checkRange: () => undefined },
     header: (revision = 0) => ResponseHeader.create({
       clusterId: 1n, memberId: 2n, raftTerm: 3, revision: revision || opened.store.currentRevision(),
     }),

@@ -5,6 +5,7 @@
  * atomically. The proposer (if it is this member) is handed the result through the wait registry.
  */
 import { assert } from '../../base/assert.js';
+import { crashPoint } from '../../platform/crash-points.js';
 import { EtcdError } from '../../base/errors.js';
 import { InternalRaftRequest } from '../../proto/gen/etcdserverpb.js';
 import { decodeConfChangeV2 } from '../../raft/conf-change-codec.js';
@@ -14,6 +15,7 @@ import type { Event } from '../../proto/gen/mvccpb.js';
 import type { Logger } from '../../platform/logger.js';
 import type { WaitRegistry } from '../wait.js';
 import type { KvApplier } from './kv-applier.js';
+import type { AuthApplier } from './auth-applier.js';
 
 export interface ApplyResult {
   response?: unknown;
@@ -45,6 +47,8 @@ export class EntryApplier {
   private readonly eventListeners: EventsListener[] = [];
   /** Set by the server once its lessor exists; lease requests are ignored without one. */
   leaseApplier: LeaseRequestApplier | undefined;
+  /** Set by the server: applies auth requests and checks write permissions (after applyGuard). */
+  authApplier: AuthApplier | undefined;
   /**
    * Invariant: appliedIndex is the last entry raft handed over (raft's applied); consistentIndex is the
    * last entry whose effects are in the backend. After a restart or snapshot install consistentIndex may
@@ -107,13 +111,14 @@ export class EntryApplier {
         this.consistentIndex = entry.index;
       }
       this.appliedIndex = entry.index;
+      crashPoint('apply.mid-batch');
     }
   }
 
   private applyRequest(entry: Entry): void {
     const request = InternalRaftRequest.decode(entry.data);
     const started = performance.now();
-    const result = this.dispatch(request);
+    const result = this.dispatch(request, entry.index);
     const tookMs = performance.now() - started;
     if (tookMs > this.warnApplyMs) {
       this.logger.warn({ 'took': `${tookMs.toFixed(1)}ms`, 'expected-duration': `${this.warnApplyMs}ms`, index: entry.index },
@@ -129,10 +134,12 @@ export class EntryApplier {
    */
   applyGuard: ((request: InternalRaftRequest) => ApplyResult | undefined) | undefined;
 
-  private dispatch(request: InternalRaftRequest): ApplyResult {
+  private dispatch(request: InternalRaftRequest, index: number): ApplyResult {
     try {
       const guarded = this.applyGuard?.(request);
       if (guarded !== undefined) return guarded;
+      const authResult = this.authApplier?.apply(request, index);
+      if (authResult !== undefined) return authResult;
       const write = request.put !== undefined ? this.kv.put(request.put)
         : request.deleteRange !== undefined ? this.kv.deleteRange(request.deleteRange)
           : request.txn !== undefined ? this.kv.txn(request.txn) : undefined;

@@ -173,6 +173,8 @@ export class ClusterManager implements ClusterApplier {
     if (!this.deps.strictReconfigCheck) return;
     const voters = this.deps.membership().list().filter((m) => !m.isLearner);
     const started = voters.filter((m) => this.isStarted(m.id));
+    // etcd's exception: a started one-member cluster (after --force-new-cluster or a restore) may grow.
+    if (voters.length === 1 && started.length === 1) return;
     if (started.length < Math.floor((voters.length + 1) / 2) + 1) throw etcdError('ERR_MEMBER_NOT_ENOUGH_STARTED');
   }
 

@@ -6,6 +6,9 @@ import { CtlExit, ExitCode } from '../errors.js';
 import { GoParseError, parseGoInt } from '../go-format.js';
 import { ETCDCTL_API_VERSION, ETCDCTL_COMPAT_VERSION } from '../help.js';
 import { boolFlag } from './flags.js';
+import { keepAliveCommand } from './lease-keepalive.js';
+import { memberCommands } from './member.js';
+import { recoverNospaceCommand } from './runbooks.js';
 
 async function runMemberList(ctx: RunContext): Promise<number> {
   const response = await send(ctx.globals, (c) => c.memberList());
@@ -77,15 +80,21 @@ The items in the lists are ID, Status, Name, Peer Addrs, Client Addrs, Is Learne
 
 /** member, alarm, lease groups and version. */
 export function clusterCommands(): CtlCommand[] {
+  const extra = memberCommands();
   return [
+    ...extra.root,
     { name: 'member', use: 'member <subcommand>', short: 'Membership related commands', children: [
       { name: 'list', use: 'list', short: 'Lists all members in the cluster', long: MEMBER_LIST_LONG, run: runMemberList },
+      ...extra.member,
     ] },
     { name: 'alarm', use: 'alarm <subcommand>', short: 'Alarm related commands', children: [
       { name: 'list', use: 'list', short: 'Lists all alarms', run: runAlarmList },
+      ...extra.alarm,
+      recoverNospaceCommand(),
     ] },
     { name: 'lease', use: 'lease <subcommand>', short: 'Lease related commands', children: [
       { name: 'grant', use: 'grant <ttl>', short: 'Creates leases', run: runLeaseGrant },
+      keepAliveCommand(),
       { name: 'list', use: 'list', short: 'List all active leases', run: runLeaseList },
       { name: 'revoke', use: 'revoke <leaseID>', short: 'Revokes leases', run: runLeaseRevoke },
       { name: 'timetolive', use: 'timetolive <leaseID> [options]', short: 'Get lease information',

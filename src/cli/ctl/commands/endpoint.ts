@@ -8,6 +8,7 @@ import { CtlExit, ExitCode } from '../errors.js';
 import { goDuration } from '../go-format.js';
 import type { EndpointHashKV, EndpointHealth, EndpointStatus } from '../printers/index.js';
 import { boolFlag, intFlag } from './flags.js';
+import { rollingDefrag } from './runbooks.js';
 
 const CLUSTER_FLAG = boolFlag('cluster', 'use all endpoints from the cluster member list');
 const ALARM_NAMES = ['NONE', 'NOSPACE', 'CORRUPT'];
@@ -93,6 +94,7 @@ async function runHashKV(ctx: RunContext): Promise<number> {
 
 async function runDefrag(ctx: RunContext): Promise<number> {
   const endpoints = await endpointsOf(ctx);
+  if (ctx.flags.bool('rolling')) return rollingDefrag(ctx, endpoints);
   let failures = 0;
   for (const endpoint of endpoints) {
     try {
@@ -123,6 +125,8 @@ export function endpointCommands(): CtlCommand[] {
       ] },
     { name: 'defrag', use: 'defrag', short: 'Defragments the storage of the etcd members with given endpoints',
       flags: [CLUSTER_FLAG, { name: 'data-dir', kind: 'string', defaultText: '',
-        usage: 'Optional. If present, defragments a data directory not in use by etcd.' }], run: runDefrag },
+        usage: 'Optional. If present, defragments a data directory not in use by etcd.' },
+      { ...boolFlag('rolling', 'one member at a time, followers first, leader last, health check between'),
+        hidden: true }], run: runDefrag },
   ];
 }

@@ -127,7 +127,7 @@ export function kvCommands(): CtlCommand[] {
       short: 'Puts the given key into the store', long: PUT_LONG, flags: PUT_FLAGS, run: runPut },
     { name: 'del', use: 'del [options] <key> [range_end]',
       short: 'Removes the specified key or range of keys [key, range_end)', flags: DEL_FLAGS, run: runDel },
-    { name: 'compaction', use: 'compaction [options] <revision>', short: 'Compacts the event history in etcd',
+    { name: 'compaction', aliases: ['compact'], use: 'compaction [options] <revision>', short: 'Compacts the event history in etcd',
       flags: [boolFlag('physical', "'true' to wait for compaction to physically remove all old revisions")],
       run: runCompaction },
   ];

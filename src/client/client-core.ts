@@ -141,15 +141,26 @@ export class EtcdClientCore {
     return this.authenticating;
   }
 
+  /**
+   * One RPC on `channel`. `waitForReady` (the last resort once every endpoint failed to connect): wait for
+   * the connection instead of failing fast, as etcd's clientv3 does, bounded by the request deadline (or
+   * the dial timeout when there is none).
+   */
   private attempt<Req, Res>(rpc: Rpc<Req, Res>, body: Buffer, channel: Channel, metadata: grpc.Metadata,
-    noDeadline: boolean): Promise<Res> {
+    noDeadline: boolean, waitForReady = false): Promise<Res> {
     const options: grpc.CallOptions = this.requestTimeoutMs === undefined || noDeadline ? {}
       : { deadline: new Date(Date.now() + this.requestTimeoutMs) };
+    let callMetadata = metadata;
+    if (waitForReady) {
+      callMetadata = metadata.clone();
+      callMetadata.setOptions({ waitForReady: true });
+      options.deadline ??= new Date(Date.now() + this.dialTimeoutMs);
+    }
     const address = channel.endpoint.address;
     return new Promise<Res>((resolve, reject) => {
       try {
         channel.client.makeUnaryRequest<Buffer, Res>(rpc.path, (b) => b, (bytes) => rpc.response.decode(bytes),
-          body, metadata, options, (error, response) => {
+          body, callMetadata, options, (error, response) => {
             if (error === null && response !== undefined) resolve(response);
             else reject(toClientError(error, rpc.path, address));
           });
@@ -168,15 +179,20 @@ export class EtcdClientCore {
     const encoded = rpc.request.encode(request);
     const body = Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength);
     const tried = new Set<string>();
+    let waited = false;
     for (let attempt = 1; ; attempt++) {
       const channel = this.pool.pickAvoiding(tried);
+      const waitForReady = attempt > this.endpointCount;
       try {
-        return await this.attempt(rpc, body, channel, metadata, noDeadline);
+        return await this.attempt(rpc, body, channel, metadata, noDeadline, waitForReady);
       } catch (error) {
         assert(error instanceof EtcdClientError, 'attempt rejects with EtcdClientError');
         if (error.grpcCode !== GrpcStatus.UNAVAILABLE) throw error;
         this.pool.reportUnavailable(channel);
         tried.add(channel.endpoint.address);
+        waited ||= waitForReady;
+        // Every endpoint refused a connection (the request never left): wait once for any of them.
+        if (attempt >= this.endpointCount && neverApplied(error) && !waited && !noDeadline) continue;
         if (attempt >= this.endpointCount || !(retrySafe || neverApplied(error))) throw error;
       }
     }

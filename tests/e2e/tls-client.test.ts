@@ -94,7 +94,11 @@ test('client mTLS and CRL: etcdctl and curl against etcd and tetcd', async () =>
   }
   const refused = await Promise.all([oracle, subject].map((s) => curl(['--cacert', f.caFile, `${s.clientUrl}/health`])));
   assert.notEqual(refused[1]!.exitCode, 0, 'curl without a client cert must fail on the subject');
-  assert.equal(refused[1]!.exitCode, refused[0]!.exitCode, 'curl exit code without a client cert (oracle vs subject)');
+  // TLS 1.3 rejects a missing client certificate after curl's side of the handshake is done, so curl reports
+  // a send (55) or a receive (56) failure depending on timing, with either server.
+  const resetCode = (code: number): number => (code === 55 ? 56 : code);
+  assert.equal(resetCode(refused[1]!.exitCode), resetCode(refused[0]!.exitCode),
+    'curl exit code without a client cert (oracle vs subject)');
   const plain = await curl([`http://${subject.endpoint}/health`]);
   assert.notEqual(plain.exitCode, 0, 'plain-text HTTP to the TLS port must fail');
   assert.deepEqual(problems, [], problems.join('\n\n'));

@@ -176,42 +176,25 @@ export class PeerListener {
       await this.handler.promoteMember(BigInt(`0x${idText}`));
       stream.respond({ ':status': 200 }, { endStream: true });
     } catch (error) {
-      const code = (error as { code?: unknown }).code;
-      stream.respond({ ':status': 409, 'x-tetcd-error-code': typeof code === 'string' ? code : 'ERR_UNKNOWN',
-        'x-tetcd-reason': error instanceof Error ? error.message : String(error) }, { endStream: true });
+      respondError(stream, error);
     }
   }
 
   /** A peer's HashKV request (corruption checks): base64 protobuf in a header, base64 protobuf response body. */
-  private async serveHashKv(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): Promise<void> {
-    try {
+  private serveHashKv(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): Promise<void> {
+    return serveEncoded(stream, headers['x-tetcd-hashkv-request'], (request) => {
       if (this.handler.serveHashKv === undefined) throw new Error('hashkv is not supported');
-      const request = Buffer.from(String(headers['x-tetcd-hashkv-request'] ?? ''), 'base64');
-      const response = await this.handler.serveHashKv(request);
-      stream.respond({ ':status': 200 });
-      stream.end(Buffer.from(response).toString('base64'));
-    } catch (error) {
-      const code = (error as { code?: unknown }).code;
-      stream.respond({ ':status': 409, 'x-tetcd-error-code': typeof code === 'string' ? code : 'ERR_UNKNOWN',
-        'x-tetcd-reason': error instanceof Error ? error.message : String(error) }, { endStream: true });
-    }
+      return this.handler.serveHashKv(request);
+    });
   }
 
   /** A follower's forwarded lease request: base64 protobuf in a header, base64 protobuf response body. */
-  private async serveLease(stream: http2.ServerHttp2Stream, path: string,
+  private serveLease(stream: http2.ServerHttp2Stream, path: string,
     headers: http2.IncomingHttpHeaders): Promise<void> {
-    try {
+    return serveEncoded(stream, headers['x-tetcd-lease-request'], (request) => {
       if (this.handler.serveForwardedLease === undefined) throw new Error('lease forwarding is not supported');
-      const request = Buffer.from(String(headers['x-tetcd-lease-request'] ?? ''), 'base64');
-      const kind = path === '/leases/keepalive' ? 'keepalive' : 'timetolive';
-      const response = await this.handler.serveForwardedLease(kind, request);
-      stream.respond({ ':status': 200 });
-      stream.end(Buffer.from(response).toString('base64'));
-    } catch (error) {
-      const code = (error as { code?: unknown }).code;
-      stream.respond({ ':status': 409, 'x-tetcd-error-code': typeof code === 'string' ? code : 'ERR_UNKNOWN',
-        'x-tetcd-reason': error instanceof Error ? error.message : String(error) }, { endStream: true });
-    }
+      return this.handler.serveForwardedLease(path === '/leases/keepalive' ? 'keepalive' : 'timetolive', request);
+    });
   }
 
   private async serveSnapshot(stream: http2.ServerHttp2Stream): Promise<void> {
@@ -246,4 +229,26 @@ export class PeerListener {
       if (!stream.headersSent) stream.respond({ ':status': 500, 'x-tetcd-reason': String(error) }, { endStream: true });
     }
   }
+}
+
+/**
+ * Answers a request carried as base64 protobuf in a header: 200 with the base64 response, or 409 with the
+ * error's code (EtcdError codes travel back to the caller) and message.
+ */
+async function serveEncoded(stream: http2.ServerHttp2Stream, header: string | string[] | undefined,
+  serve: (request: Uint8Array) => Promise<Uint8Array>): Promise<void> {
+  try {
+    const response = await serve(Buffer.from(String(header ?? ''), 'base64'));
+    stream.respond({ ':status': 200 });
+    stream.end(Buffer.from(response).toString('base64'));
+  } catch (error) {
+    respondError(stream, error);
+  }
+}
+
+/** 409 with the error's code (EtcdError codes travel back to the caller) and message. */
+function respondError(stream: http2.ServerHttp2Stream, error: unknown): void {
+  const code = (error as { code?: unknown }).code;
+  stream.respond({ ':status': 409, 'x-tetcd-error-code': typeof code === 'string' ? code : 'ERR_UNKNOWN',
+    'x-tetcd-reason': error instanceof Error ? error.message : String(error) }, { endStream: true });
 }

@@ -621,13 +621,25 @@ export class EtcdServer implements TransportHandler {
    * itself is applied on every member, so their states never diverge.
    */
   private raiseNoSpaceOnApply(costBytes: number): void {
-    if (this.noSpaceProposalPending || this.backend.sizeBytes() + costBytes < this.options.quotaBackendBytes) return;
+    if (this.backend.sizeBytes() + costBytes < this.options.quotaBackendBytes) return;
     if (this.alarms.list(AlarmType.NOSPACE).length > 0) return;
+    void this.raiseNoSpace('exceeded the backend quota while applying; raising the NOSPACE alarm');
+  }
+
+  /** Proposes NOSPACE for this member (one proposal in flight at a time); never rejects. */
+  private async raiseNoSpace(message: string): Promise<void> {
+    if (this.noSpaceProposalPending) return;
     this.noSpaceProposalPending = true;
     this.logger.warn({ 'quota-size-bytes': this.options.quotaBackendBytes, 'db-size-bytes': this.backend.sizeBytes() },
-      'exceeded the backend quota while applying; raising the NOSPACE alarm');
-    void this.alarm(AlarmRequest.create({ action: AlarmRequest_AlarmAction.ACTIVATE, memberID: this.memberId,
-      alarm: AlarmType.NOSPACE })).catch(() => undefined).finally(() => { this.noSpaceProposalPending = false; });
+      message);
+    try {
+      await this.alarm(AlarmRequest.create({ action: AlarmRequest_AlarmAction.ACTIVATE, memberID: this.memberId,
+        alarm: AlarmType.NOSPACE }));
+    } catch {
+      // Not proposed (no leader, stopping): the next write over quota tries again.
+    } finally {
+      this.noSpaceProposalPending = false;
+    }
   }
 
   /** Checks alarms and the backend quota before proposing a request that adds data. */
@@ -635,10 +647,7 @@ export class EtcdServer implements TransportHandler {
     this.alarms.checkData();
     this.alarms.checkSpace();
     if (this.backend.sizeBytes() + costBytes < this.options.quotaBackendBytes) return;
-    this.logger.warn({ 'quota-size-bytes': this.options.quotaBackendBytes, 'db-size-bytes': this.backend.sizeBytes() },
-      'exceeded the backend quota; raising the NOSPACE alarm');
-    await this.alarm(AlarmRequest.create({ action: AlarmRequest_AlarmAction.ACTIVATE, memberID: this.memberId,
-      alarm: AlarmType.NOSPACE })).catch(() => undefined);
+    await this.raiseNoSpace('exceeded the backend quota; raising the NOSPACE alarm');
     throw etcdError('ERR_NO_SPACE');
   }
 

@@ -13,7 +13,7 @@ import { Backend } from '../backend/backend.js';
 import { MemoryStorage } from '../raft/memory-storage.js';
 import type { ConfState, Entry, HardState } from '../raft/types.js';
 import { Wal } from '../wal/wal.js';
-import { computeClusterId, computeMemberId } from './membership/ids.js';
+import { computeClusterId, computeMemberId } from '../platform/member-ids.js';
 import { Membership } from './membership/membership.js';
 import { loadNewestSnapMetadata, saveSnapMetadata } from './snap-store.js';
 import { decodeMemberJson } from './membership/member-json.js';

@@ -11,7 +11,7 @@ import { encodeUint64, META_CONSISTENT_INDEX } from '../mvcc/meta.js';
 import { Wal } from '../wal/wal.js';
 import { bootstrap, BootstrapError, memberPaths } from './bootstrap.js';
 import { forceNewCluster } from './force-new-cluster.js';
-import { computeMemberId } from './membership/ids.js';
+import { computeMemberId } from '../platform/member-ids.js';
 
 const TOKEN = 'fnc-test';
 const MEMBERS = ['a', 'b', 'c'].map((name, i) => ({ name, peerUrls: [`http://127.0.0.1:${2380 + i}`] }));

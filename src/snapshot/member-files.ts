@@ -7,34 +7,14 @@
  */
 import { open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { assert } from '../base/assert.js';
 import { crc32c } from '../base/crc32c.js';
-import type { ClusterId, MemberId } from '../base/ids.js';
-import { sha1 } from '../platform/hash.js';
+import type { MemberId } from '../base/ids.js';
 import type { ConfState } from '../raft/types.js';
 
 const encoder = new TextEncoder();
 
 /** A member of `--initial-cluster`. */
 export interface InitialMember { name: string; peerUrls: string[] }
-
-/** etcd's member id: first 8 bytes (BE) of sha1(sorted peer URLs joined + token). */
-export function memberIdOf(peerUrls: readonly string[], token: string): MemberId {
-  assert(peerUrls.length > 0, 'a member needs at least one peer URL');
-  const digest = sha1(encoder.encode([...peerUrls].sort().join('') + token));
-  return new DataView(digest.buffer, digest.byteOffset, 8).getBigUint64(0);
-}
-
-/** etcd's cluster id: first 8 bytes (BE) of sha1 of the sorted member ids as 8 BE bytes each. */
-export function clusterIdOf(memberIds: readonly MemberId[]): ClusterId {
-  assert(memberIds.length > 0, 'a cluster needs at least one member');
-  const sorted = [...memberIds].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  const bytes = new Uint8Array(8 * sorted.length);
-  const view = new DataView(bytes.buffer);
-  sorted.forEach((id, i) => view.setBigUint64(8 * i, id));
-  const digest = sha1(bytes);
-  return new DataView(digest.buffer, digest.byteOffset, 8).getBigUint64(0);
-}
 
 /** etcd's member record JSON (`members` bucket); the id is written as a bare uint64. */
 export function memberJson(id: MemberId, member: InitialMember): string {

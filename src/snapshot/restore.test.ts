@@ -7,7 +7,7 @@ import { CorruptionError } from '../base/errors.js';
 import { closeStore, dec, openStore, put, show, tempDbPath } from '../mvcc/test-util.js';
 import { Wal } from '../wal/wal.js';
 import { backendSnapshotBytes } from './backend-image.js';
-import { clusterIdOf, memberIdOf } from './member-files.js';
+import { computeClusterId, computeMemberId } from '../platform/member-ids.js';
 import { RestoreError, restoreSnapshot, type RestoreOptions } from './restore.js';
 import { SnapshotHashError } from './snapshot-file.js';
 
@@ -41,9 +41,9 @@ function options(snapshotPath: string, dataDir: string, extra: Partial<RestoreOp
 test('restore builds a data dir with the data, a new membership and raft state', async () => {
   const dataDir = join(root, 'ok');
   const result = await restoreSnapshot(options(await makeSnapshot(), dataDir));
-  const ids = [memberIdOf(['http://127.0.0.1:1'], 'tok'), memberIdOf(['http://127.0.0.1:2'], 'tok')];
+  const ids = [computeMemberId(['http://127.0.0.1:1'], 'tok'), computeMemberId(['http://127.0.0.1:2'], 'tok')];
   assert.equal(result.memberId, ids[1]);
-  assert.equal(result.clusterId, clusterIdOf(ids));
+  assert.equal(result.clusterId, computeClusterId(ids));
   assert.equal(result.revision, 5);
   assert.deepEqual(readdirSync(join(dataDir, 'member', 'snap')).sort(), ['0000000000000001-0000000000000001.snap', 'db', 'db-lock']);
   const opened = await openStore(join(dataDir, 'member', 'snap', 'db'));

@@ -18,7 +18,8 @@ import type { ConfState } from '../raft/types.js';
 import { Wal } from '../wal/wal.js';
 import { loadBuckets } from './backend-image.js';
 import { readBbolt } from './bbolt/reader.js';
-import { clusterIdOf, memberIdOf, memberJson, parseInitialCluster, writeSnapMetadata } from './member-files.js';
+import { computeClusterId, computeMemberId } from '../platform/member-ids.js';
+import { memberJson, parseInitialCluster, writeSnapMetadata } from './member-files.js';
 import { splitSnapshot, verifySnapshotHash } from './snapshot-file.js';
 import { lastMainRevision } from './status.js';
 
@@ -112,7 +113,7 @@ function newMembership(options: RestoreOptions):
   const urls = new Map<bigint, string[]>();
   let self = 0n;
   for (const member of members) {
-    const id = memberIdOf(member.peerUrls, options.initialClusterToken);
+    const id = computeMemberId(member.peerUrls, options.initialClusterToken);
     if (json.has(id)) throw new RestoreError(`duplicate member id ${formatIdHex(id)} in --initial-cluster`);
     json.set(id, memberJson(id, member));
     urls.set(id, member.peerUrls);
@@ -141,7 +142,7 @@ export async function restoreSnapshot(options: RestoreOptions,
   const createdDataDir = !existsSync(dataDir);
   try {
     await mkdir(snapDir, { recursive: true });
-    const clusterId = clusterIdOf(membership.ids);
+    const clusterId = computeClusterId(membership.ids);
     const revision = await writeBackend(join(snapDir, 'db'), db.buckets, membership.json, options, log);
     const skippedBuckets = revision.skipped;
     for (const id of membership.ids) {

@@ -15,7 +15,7 @@ import type { Logger } from '../../platform/logger.js';
 import type { ApplyResult, ClusterApplier } from '../apply/entry-applier.js';
 import type { MemberInfo } from '../bootstrap.js';
 import type { Transport } from '../transport-api.js';
-import { computeMemberId } from './ids.js';
+import { computeMemberId } from '../../platform/member-ids.js';
 import { decodeMemberJson, encodeMemberJson } from './member-json.js';
 import type { Membership } from './membership.js';
 

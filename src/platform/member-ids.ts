@@ -4,9 +4,9 @@
  * [+ unix seconds for members added at runtime]); cluster id = first 8 bytes of sha1 of the sorted member
  * ids, each as 8 big-endian bytes.
  */
-import { assert } from '../../base/assert.js';
-import type { ClusterId, MemberId } from '../../base/ids.js';
-import { sha1 } from '../../platform/hash.js';
+import { assert } from '../base/assert.js';
+import type { ClusterId, MemberId } from '../base/ids.js';
+import { sha1 } from './hash.js';
 
 const encoder = new TextEncoder();
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { computeClusterId, computeMemberId } from './ids.js';
+import { computeClusterId, computeMemberId } from './member-ids.js';
 
 test('member id of etcd defaults matches etcd (8e9e05c52164694d)', () => {
   const id = computeMemberId(['http://localhost:2380'], 'etcd-cluster');

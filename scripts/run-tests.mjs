@@ -2,7 +2,8 @@
 //   unit: src/**/*.test.ts   e2e: tests/e2e   compat: tests/compat   cluster: tests/cluster   robustness: tests/robustness
 // TEST_FILTER=substring narrows the files; extra args after the suites are passed to node --test.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -30,7 +31,24 @@ if (files.length === 0) {
   console.error(`run-tests: no test files for suites [${suites.join(', ')}] filter '${filter}'`);
   process.exit(1);
 }
+// The spec reporter goes to the terminal; a TAP copy goes to a temp file so the run can end with one plain
+// summary line ("tests: N passed, N failed") that CI and people can read.
+const tapDir = mkdtempSync(join(tmpdir(), 'tetcd-tests-'));
+const tapPath = join(tapDir, 'report.tap');
 const result = spawnSync(process.execPath, [
-  '--import', 'tsx', '--test', '--test-concurrency=1', ...passThrough, ...files,
+  '--import', 'tsx', '--test', '--test-concurrency=1',
+  '--test-reporter=spec', '--test-reporter-destination=stdout',
+  '--test-reporter=tap', `--test-reporter-destination=${tapPath}`,
+  ...passThrough, ...files,
 ], { cwd: root, stdio: 'inherit' });
+printSummary(tapPath);
+rmSync(tapDir, { recursive: true, force: true });
 process.exit(result.status ?? 1);
+
+function printSummary(path) {
+  let tap;
+  try { tap = readFileSync(path, 'utf8'); } catch { return; }
+  const count = (name) => Number(new RegExp(`^# ${name} (\\d+)$`, 'm').exec(tap)?.[1] ?? 0);
+  const failed = count('fail') + count('cancelled');
+  console.log(`tests: ${count('pass')} passed, ${failed} failed`);
+}

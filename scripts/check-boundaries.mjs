@@ -20,11 +20,13 @@ const allowed = {
   snapshot: ['base', 'proto', 'raft', 'wal', 'backend', 'mvcc', 'platform'],
   server: ['base', 'proto', 'raft', 'wal', 'backend', 'mvcc', 'lease', 'auth', 'platform', 'metrics', 'snapshot'],
   transport: ['base', 'proto', 'raft', 'platform', 'metrics', 'server', 'pki'],
-  api: ['base', 'proto', 'server', 'mvcc', 'metrics', 'platform', 'auth', 'snapshot'],
+  // The web dashboard: static page + a JSON status endpoint built from the member's own view.
+  dashboard: ['base', 'proto', 'server', 'metrics', 'platform'],
+  api: ['base', 'proto', 'server', 'mvcc', 'metrics', 'platform', 'auth', 'snapshot', 'dashboard'],
   client: ['base', 'proto'],
   cli: ['base', 'proto', 'client', 'wal', 'backend', 'mvcc', 'platform', 'snapshot', 'pki', 'raft'],
   embed: ['base', 'proto', 'raft', 'wal', 'backend', 'mvcc', 'lease', 'auth', 'server', 'transport', 'api',
-    'platform', 'metrics', 'client', 'pki', 'snapshot', 'ha'],
+    'platform', 'metrics', 'client', 'pki', 'snapshot', 'ha', 'dashboard'],
   // K3s-style HA: snapshots on a schedule (local + S3), tokens, bootstrap material; talks to members as a client.
   ha: ['base', 'proto', 'client', 'pki', 'snapshot', 'platform'],
   sim: ['base', 'raft', 'wal', 'backend', 'mvcc', 'server', 'proto'],

@@ -5,12 +5,14 @@
  * - `/livez`, `/readyz` and their sub-checks (`/readyz/linearizable_read`), `?verbose`, `?exclude=<check>`:
  *   etcd 3.5's text answers ("ok"-style lines, 503 with the failed checks).
  * - `/metrics`: this member's Prometheus registry. `/version`.
+ * - `/dashboard`, `/dashboard/api/status`: the read-only web dashboard (src/dashboard, docs/dashboard.md).
  * - `/v3/...`: the JSON gateway (client port only; src/api/gateway).
  */
 import { ETCD_CLUSTER_VERSION, ETCD_SERVER_VERSION } from '../base/version.js';
 import { RangeRequest } from '../proto/gen/etcdserverpb.js';
 import { AlarmType } from '../proto/gen/etcdserverpb.js';
 import { alarmName } from '../server/alarms.js';
+import { serveDashboard } from '../dashboard/handler.js';
 import type { EtcdServer } from '../server/etcd-server.js';
 import type { HttpHandler, HttpRequestLike, HttpResponseLike } from './h2/client-listener.js';
 
@@ -31,16 +33,18 @@ export function httpEndpoints(server: EtcdServer, gateway?: SubHandler): HttpHan
       reply(response, 200, { etcdserver: ETCD_SERVER_VERSION, etcdcluster: ETCD_CLUSTER_VERSION });
       return;
     }
+    if (serveDashboard(server, url.pathname, request, response)) return;
     if (serveProbes(server, url, request, response)) return;
     if (gateway !== undefined && gateway(request, response)) return;
     notFound(response);
   };
 }
 
-/** The --listen-metrics-urls handler: /metrics, /health, /livez and /readyz only. */
+/** The --listen-metrics-urls handler: /metrics, /health, /livez, /readyz and /dashboard only. */
 export function metricsHttpEndpoints(server: EtcdServer): HttpHandler {
   return (request, response) => {
     const url = new URL(request.url ?? '/', 'http://localhost');
+    if (serveDashboard(server, url.pathname, request, response)) return;
     if (!serveProbes(server, url, request, response)) notFound(response);
   };
 }

@@ -21,6 +21,7 @@ import {
 import { toServiceError } from './grpc-errors.js';
 import { requiresLeader, type LeaderProbe } from './unary.js';
 import { authInfoFromCallNow, type CallLike } from './auth-context.js';
+import { configureDashboard } from '../dashboard/hooks.js';
 
 /** etcd's default --experimental-watch-progress-notify-interval. */
 export const WATCH_PROGRESS_NOTIFY_INTERVAL_MS = 10 * 60 * 1000;
@@ -50,6 +51,7 @@ export function watchHandlers(
   server: EtcdServer, probe: LeaderProbe, options: WatchServiceOptions = {},
 ): grpc.UntypedServiceImplementation {
   const store = new WatchableStore(() => server.store, options.store ?? {});
+  configureDashboard(server, { watchers: () => { const stats = store.stats(); return stats.synced + stats.unsynced; } });
   server.onEvents((events, revision) => store.notify(events, revision));
   server.onStop(() => store.close());
   const settings: SessionSettings = {

@@ -55,6 +55,8 @@ export interface ServerConfig {
   listenMetricsUrls: URL[];
   /** --metrics: 'extensive' adds grpc_server_handling_seconds. */
   metricsLevel: 'basic' | 'extensive';
+  /** --enable-dashboard (tetcd only): /dashboard on the client and metrics URLs; absent means true. */
+  enableDashboard?: boolean;
   /** --auth-token (simple, or jwt,...), --bcrypt-cost, --auth-token-ttl (seconds). */
   authToken: string;
   bcryptCost: number;
@@ -128,6 +130,7 @@ export function buildServerConfig(flags: ParsedFlags): ServerConfig {
     autoCompactionMode: 'periodic', autoCompactionRetention: '0',
     listenMetricsUrls: v('listen-metrics-urls') === '' ? [] : parseUrlList(v('listen-metrics-urls'), '-listen-metrics-urls'),
     metricsLevel: metricsLevel(v('metrics')),
+    enableDashboard: bool('enable-dashboard'),
     authToken: v('auth-token'), bcryptCost: int('bcrypt-cost'), authTokenTtlSeconds: int('auth-token-ttl'),
     ...tlsFromFlags(v),
   };

@@ -25,6 +25,9 @@ import { PeerTransport } from '../transport/peer-transport.js';
 import { peerRequest } from '../transport/peer-request.js';
 import type { ServerConfig } from './config.js';
 import { startK3sSnapshots } from './k3s-snapshots.js';
+import { k3sBootstrapTls, startK3sPromoter } from './k3s-ha.js';
+import { refuseOldClusterMember } from './k3s-reset.js';
+import { configureDashboard } from '../dashboard/hooks.js';
 
 export interface EmbeddedEtcd {
   server: EtcdServer;
@@ -38,6 +41,8 @@ export async function startEtcd(config: ServerConfig,
   let transport: PeerTransport | undefined;
   const tlsSetup = await prepareTls(config, logger);
   const metrics = new EtcdMetrics({ level: config.metricsLevel, serverVersion: ETCD_SERVER_VERSION });
+  // A restarting member whose peers no longer list it (cluster reset/restored) is refused before raft starts.
+  await refuseOldClusterMember(config, tlsSetup.peer.client, logger);
   const server = await EtcdServer.start({
     name: config.name, dataDir: config.dataDir, walDir: config.walDir, initialCluster: config.initialCluster,
     initialClusterState: config.initialClusterState, initialClusterToken: config.initialClusterToken,
@@ -60,6 +65,7 @@ export async function startEtcd(config: ServerConfig,
     }, handler, logger);
     return transport;
   }, metrics);
+  configureDashboard(server, { enabled: config.enableDashboard !== false, clientCertAuth: config.clientTls.clientCertAuth });
   const peerTransport: PeerTransport = transport!;
   const clientPorts: number[] = [];
   const grpcOptions = {
@@ -73,6 +79,7 @@ export async function startEtcd(config: ServerConfig,
   const listeners: Array<ClientListener | MetricsListener> = [];
   let grpcServer: grpc.Server | undefined;
   let snapshots: ReturnType<typeof startK3sSnapshots>;
+  let promoter: ReturnType<typeof startK3sPromoter>;
   const shutdownClients = async (): Promise<void> => {
     await Promise.all(listeners.map((l) => l.close()));
     if (grpcServer !== undefined) await new Promise<void>((resolve) => grpcServer!.tryShutdown(() => resolve()));
@@ -87,14 +94,17 @@ export async function startEtcd(config: ServerConfig,
     await Promise.race([server.published$, new Promise<void>((resolve) => server.onStop(() => resolve()))]);
     if (config.initialCorruptCheck) await server.checkInitialHashes();
     // Stopped while starting (e.g. peers report this member as removed): do not serve clients.
-    if (server.stopRequested) throw new Error('the server stopped while starting (e.g. removed from the cluster)');
+    if (server.stopRequested) {
+      throw new Error('the server stopped while starting (e.g. removed from the cluster: if so, back up and delete ' +
+        `${config.dataDir}, then add it again as a new member)`);
+    }
     if (useGrpcJs) {
       grpcServer = createGrpcServer(server, grpcOptions);
       for (const url of config.listenClientUrls) clientPorts.push(await bindGrpc(grpcServer, url));
     } else {
       for (const url of config.listenClientUrls) {
         const listener = createClientListener(server, { ...grpcOptions,
-          tls: url.protocol === 'https:' ? tlsSetup.client : undefined });
+          tls: url.protocol === 'https:' ? k3sBootstrapTls(tlsSetup.client, config, server) : undefined });
         listeners.push(listener);
         const host = url.hostname === 'localhost' ? '127.0.0.1' : url.hostname;
         clientPorts.push(await listener.listen(host, Number(url.port)).catch((error: Error) => {
@@ -111,6 +121,7 @@ export async function startEtcd(config: ServerConfig,
       });
     }
     snapshots = startK3sSnapshots(config, clientPorts, logger);
+    promoter = startK3sPromoter(config, server, logger);
   } catch (error) {
     await shutdownClients().catch(() => undefined);
     await server.stop();
@@ -123,6 +134,7 @@ export async function startEtcd(config: ServerConfig,
   const close = (): Promise<void> => {
     closed ??= (async () => {
       await snapshots?.stop();
+      await promoter?.stop();
       await shutdownClients();
       await server.stop();
       logger.info({ name: config.name }, 'stopped serving');

@@ -5,6 +5,8 @@
  * (see docs/compatibility.md for the list and the issue that implements each).
  */
 import { K3S_SNAPSHOT_SERVER_FLAGS } from '../ha/server-flags.js';
+import { K3S_HA_SERVER_FLAGS } from '../ha/cluster-init-options.js';
+import { CLUSTER_RESET_SERVER_FLAGS } from '../ha/cluster-reset-flags.js';
 
 export type FlagKind = 'string' | 'bool' | 'int' | 'urls' | 'duration';
 
@@ -14,6 +16,8 @@ export interface FlagSpec {
   default: string;
   effect: 'used' | 'accepted';
   help: string;
+  /** Left out of `tetcd server --help` (tuning knobs for tests). */
+  hidden?: boolean;
 }
 
 const f = (name: string, kind: FlagKind, def: string, effect: 'used' | 'accepted', help: string): FlagSpec =>
@@ -86,6 +90,8 @@ export const SERVER_FLAGS: readonly FlagSpec[] = [
   f('auth-token-ttl', 'int', '300', 'used', 'The lifetime in seconds of the auth token.'),
   f('enable-pprof', 'bool', 'false', 'accepted', 'Enable runtime profiling data via HTTP server.'),
   f('metrics', 'string', 'basic', 'used', "Set level of detail for exported metrics ('basic' or 'extensive')."),
+  f('enable-dashboard', 'bool', 'true', 'used',
+    'Serve the read-only web dashboard at /dashboard on the client and metrics URLs (tetcd only).'),
   f('logger', 'string', 'zap', 'accepted', "Logger: 'zap' (JSON; tetcd always logs JSON)."),
   f('log-outputs', 'string', 'default', 'accepted', "Log outputs: 'default' (stderr), 'stderr', 'stdout'."),
   f('log-level', 'string', 'info', 'used', 'Configures log level: debug, info, warn, error, panic, or fatal.'),
@@ -103,6 +109,11 @@ export const SERVER_FLAGS: readonly FlagSpec[] = [
   f('experimental-warning-apply-duration', 'duration', '100ms', 'used', 'Time duration after which a warning is generated if request takes more time.'),
   // K3s's snapshot flags (src/ha): scheduled snapshots, retention, S3.
   ...K3S_SNAPSHOT_SERVER_FLAGS.map((x) => f(x.name, x.kind, x.default, 'used', x.help)),
+  // K3s's HA flags (src/ha, docs/k3s-ha.md): --cluster-init, --server, --token, --token-file, --tls-san.
+  ...K3S_HA_SERVER_FLAGS.map((x) => ({ ...f(x.name, x.kind, x.default, 'used', x.help),
+    ...(x.hidden === true ? { hidden: true } : {}) })),
+  // K3s's --cluster-reset / --cluster-reset-restore-path (src/embed/k3s-reset.ts).
+  ...CLUSTER_RESET_SERVER_FLAGS.map((x) => f(x.name, x.kind, x.default, 'used', x.help)),
 ];
 
 export const SERVER_FLAG_BY_NAME: ReadonlyMap<string, FlagSpec> = new Map(SERVER_FLAGS.map((s) => [s.name, s]));

@@ -10,6 +10,9 @@ import { loadConfigFile } from './config-file.js';
 import { SERVER_FLAGS } from './flag-spec.js';
 import { createLogger } from '../platform/logger.js';
 import { CorruptionError } from '../base/errors.js';
+import { joinRepeatedTlsSans, prepareK3sHa } from './k3s-ha.js';
+import { ClusterResetFlagError, type ClusterResetRequest } from '../ha/cluster-reset-flags.js';
+import { clearResetFlagOnStart, clusterResetOf, runClusterReset } from './k3s-reset.js';
 
 export async function runServerCommand(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h') || argv.includes('-help')) {
@@ -18,8 +21,9 @@ export async function runServerCommand(argv: string[]): Promise<number> {
   }
   let config;
   let warnings: string[];
+  let reset: ClusterResetRequest;
   try {
-    let flags = parseServerFlags(argv, process.env);
+    let flags = parseServerFlags(joinRepeatedTlsSans(argv), process.env);
     const configFile = flags.values.get('config-file') ?? '';
     if (configFile !== '') {
       // As etcd: with a config file, the other flags and ETCD_* variables are ignored.
@@ -27,14 +31,17 @@ export async function runServerCommand(argv: string[]): Promise<number> {
       flags.warnings.push(`loaded server configuration from ${configFile}; other command line flags and environment variables are ignored`);
     }
     warnings = flags.warnings;
+    // K3s HA (--cluster-init / --server): creates or fetches the PKI and rewrites URL/TLS/cluster flags.
+    if (await prepareK3sHa(flags, process.env) === 'refused') return 1;
     config = buildServerConfig(flags);
+    reset = clusterResetOf(config);
     for (const spec of SERVER_FLAGS) {
       if (spec.effect === 'accepted' && flags.explicit.has(spec.name) && flags.values.get(spec.name) !== spec.default) {
         warnings.push(`--${spec.name} is accepted for compatibility but has no effect in this tetcd version (see docs/compatibility.md)`);
       }
     }
   } catch (error) {
-    if (error instanceof FlagError) {
+    if (error instanceof FlagError || error instanceof ClusterResetFlagError) {
       process.stderr.write(`${error.message}\nRun 'tetcd server --help' for usage.\n`);
       return 2;
     }
@@ -42,8 +49,11 @@ export async function runServerCommand(argv: string[]): Promise<number> {
   }
   const logger = createLogger(config.logLevel);
   for (const warning of warnings) logger.warn(warning);
+  // --cluster-reset[-restore-path]: reset on loopback listeners, print what to do next, exit.
+  if (reset.kind !== 'none') return runClusterReset(config, reset, startEtcd, logger);
   let member;
   try {
+    await clearResetFlagOnStart(config, logger);
     member = await startEtcd(config, logger);
   } catch (error) {
     const detail = error instanceof CorruptionError ? { file: error.file, offset: error.offset } : {};
@@ -66,7 +76,7 @@ export async function runServerCommand(argv: string[]): Promise<number> {
 
 function serverUsage(): string {
   const lines = ['Usage:', '', '  tetcd server [flags]', '    Start a tetcd member (flags and ETCD_* env vars as etcd).', '', 'Flags:'];
-  for (const spec of SERVER_FLAGS) {
+  for (const spec of SERVER_FLAGS.filter((s) => s.hidden !== true)) {
     const def = spec.default === '' ? '' : ` (default ${JSON.stringify(spec.default)})`;
     lines.push(`  --${spec.name}`, `      ${spec.help}${def}`);
   }

@@ -7,6 +7,9 @@
  * With TLS (an https:// listen URL) the listener is a TLS server offering ALPN h2 and http/1.1; after the
  * handshake and etcd's post-handshake checks (CRL, allowed CN/hostname) the decrypted stream is routed the
  * same way, and a verified client certificate is registered for the connection (see peer-identity.ts).
+ *
+ * HTTP/2 connections are handed to nghttp2 as the raw socket when h2-handoff.ts finds the client's
+ * :authority acceptable (no JS copy of any byte after that); others go through the rewriting relay.
  */
 import * as http from 'node:http';
 import * as http2 from 'node:http2';
@@ -14,6 +17,7 @@ import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { Duplex } from 'node:stream';
 import { AuthorityRewriter } from './authority-rewrite.js';
+import { H2Sniffer, SERVER_SETTINGS_EMPTY } from './h2-handoff.js';
 import type { GrpcH2Server } from './grpc-h2-server.js';
 import { PEER_CERTIFICATE, peerKey } from './peer-identity.js';
 import type { PeerCertificateCheck } from '../../platform/tls-config.js';
@@ -29,6 +33,13 @@ export interface HttpResponseLike {
   end(body?: string): unknown;
 }
 export type HttpHandler = (request: HttpRequestLike, response: HttpResponseLike) => void;
+/**
+ * Routes open to TLS clients without a verified certificate (the HA bootstrap endpoint, src/ha): serves the
+ * request and returns true, or returns false when the path is not its own. `verifiedClientCert` tells
+ * whether the connection presented a certificate the client CA verified.
+ */
+export type CertlessHttpHandler = (request: HttpRequestLike, response: HttpResponseLike,
+  verifiedClientCert: boolean) => boolean;
 
 /** Adapts a plain (non-gRPC) HTTP/2 stream to the request/response shape the endpoints use. */
 function plainHttp2Exchange(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): [HttpRequestLike,
@@ -50,12 +61,21 @@ function plainHttp2Exchange(stream: http2.ServerHttp2Stream, headers: http2.Inco
   return [request, response];
 }
 
+/** gRPC status UNAUTHENTICATED (a call without a verified client certificate when one is required). */
+const GRPC_UNAUTHENTICATED = 16;
+
 /** TLS for the client port: server options (certs, CA, client-cert auth) and the post-handshake checks. */
 export interface ClientListenerTls {
   options: tls.TlsOptions;
   check: PeerCertificateCheck;
   /** Called with the reason when a connection is refused (handshake error or failed check). */
   onRejected?: (remote: string, reason: string) => void;
+  /**
+   * With client-certificate auth on, lets clients without a (valid) certificate finish the handshake, but
+   * only to reach these HTTP/1.1 routes: any other route answers 401 and gRPC connections are closed.
+   * Connections with a verified certificate get these routes first, then everything else.
+   */
+  certlessHttp?: CertlessHttpHandler | undefined;
 }
 
 export interface ClientListenerOptions { maxConcurrentStreams: number; tls?: ClientListenerTls | undefined }
@@ -64,6 +84,11 @@ export class ClientListener {
   private readonly tcp: net.Server | tls.Server;
   private readonly h2: http2.Http2Server;
   private readonly h1: http.Server;
+  /** HTTP/1.1 for connections without a verified certificate when one is required (certless routes only). */
+  private readonly h1Certless: http.Server;
+  /** HTTP/2 for the same connections: certless routes, 401 otherwise, gRPC refused (UNAUTHENTICATED). */
+  private readonly h2Certless: http2.Http2Server;
+  private certRequired = false;
   private readonly sockets = new Set<net.Socket>();
   private connectingPeer: { peername: { address: string | undefined; port: number | undefined;
     family: string | undefined }; certificate: tls.PeerCertificate | null; } | undefined;
@@ -75,10 +100,15 @@ export class ClientListener {
     });
     // Only the 'stream' event: the compat 'request' API would install its own trailer handling on every
     // stream, including gRPC ones.
+    const certless = options.tls?.certlessHttp;
     this.h2.on('stream', (stream, headers) => {
       const type = String(headers['content-type'] ?? '');
-      if (type.startsWith('application/grpc')) grpc.handleStream(stream, headers);
-      else httpHandler(...plainHttp2Exchange(stream, headers));
+      if (type.startsWith('application/grpc')) {
+        grpc.handleStream(stream, headers);
+        return;
+      }
+      const [request, response] = plainHttp2Exchange(stream, headers);
+      if (certless === undefined || !certless(request, response, false)) httpHandler(request, response);
     });
     this.h2.on('sessionError', () => undefined);
     // node:http2 wraps the replaying stream in an internal socket that knows no peer address; give it the
@@ -92,13 +122,38 @@ export class ClientListener {
       socket._peername = peer.peername;
       socket[PEER_CERTIFICATE] = peer.certificate;
     });
-    this.h1 = http.createServer((request, response) => httpHandler(request, response));
+    this.h1 = http.createServer((request, response) => {
+      const verified = (request.socket as Partial<tls.TLSSocket>).authorized === true;
+      if (certless === undefined || !certless(request, response, verified)) httpHandler(request, response);
+    });
+    this.h1Certless = http.createServer((request, response) => {
+      if (certless !== undefined && certless(request, response, false)) return;
+      response.writeHead(401, { 'content-type': 'text/plain; charset=utf-8' });
+      response.end('client certificate required\n');
+    });
+    this.h2Certless = http2.createServer({ maxSessionMemory: 64 });
+    this.h2Certless.on('sessionError', () => undefined);
+    this.h2Certless.on('stream', (stream, headers) => {
+      stream.on('error', () => undefined);
+      if (String(headers['content-type'] ?? '').startsWith('application/grpc')) {
+        stream.respond({ ':status': 200, 'content-type': 'application/grpc', 'grpc-status': String(GRPC_UNAUTHENTICATED),
+          'grpc-message': 'client certificate required' }, { endStream: true });
+        return;
+      }
+      const [request, response] = plainHttp2Exchange(stream, headers);
+      if (certless !== undefined && certless(request, response, false)) return;
+      response.writeHead(401, { 'content-type': 'text/plain; charset=utf-8' });
+      response.end('client certificate required\n');
+    });
     const secure = options.tls;
     if (secure === undefined) {
       this.tcp = net.createServer((socket) => this.route(socket));
       return;
     }
-    const server = tls.createServer({ ...secure.options, ALPNProtocols: ['h2', 'http/1.1'] });
+    // Client-cert auth with certless routes: the handshake accepts any client, acceptTls() sorts them.
+    this.certRequired = secure.options.rejectUnauthorized === true && certless !== undefined;
+    const server = tls.createServer({ ...secure.options, ALPNProtocols: ['h2', 'http/1.1'],
+      ...(this.certRequired ? { requestCert: true, rejectUnauthorized: false } : {}) });
     server.on('connection', (socket: net.Socket) => {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
@@ -127,7 +182,8 @@ export class ClientListener {
     }
     if (socket.destroyed) return;
     const cert = socket.authorized ? socket.getPeerCertificate() : undefined;
-    this.route(socket, cert !== undefined && cert.raw !== undefined ? cert : null);
+    const verified = cert !== undefined && cert.raw !== undefined;
+    this.route(socket, verified ? cert : null, this.certRequired && !verified);
   }
 
   listen(host: string, port: number): Promise<number> {
@@ -146,6 +202,7 @@ export class ClientListener {
     return new Promise((resolve) => {
       this.tcp.close(() => resolve());
       this.h1.closeIdleConnections();
+      this.h1Certless.closeIdleConnections();
       const timer = setTimeout(() => { for (const socket of this.sockets) socket.destroy(); }, graceMs);
       timer.unref();
       if (this.sockets.size === 0) clearTimeout(timer);
@@ -154,35 +211,80 @@ export class ClientListener {
   }
 
   /** Sends a connection to HTTP/2 or HTTP/1.1; `certificate` is its verified client certificate. */
-  private route(socket: net.Socket | tls.TLSSocket, certificate: tls.PeerCertificate | null = null): void {
+  private route(socket: net.Socket | tls.TLSSocket, certificate: tls.PeerCertificate | null = null,
+    certless = false): void {
+    const [h1, h2] = certless ? [this.h1Certless, this.h2Certless] : [this.h1, this.h2];
     this.sockets.add(socket);
     socket.on('close', () => this.sockets.delete(socket));
     socket.on('error', () => undefined);
     socket.setNoDelay(true);
     let head = Buffer.alloc(0);
-    const onData = (chunk: Buffer): void => {
-      head = Buffer.concat([head, chunk]);
-      if (head.length < 3) return;
+    let sniffer: H2Sniffer | undefined;
+    const detach = (): void => {
       socket.off('data', onData);
       socket.pause();
-      if (head.subarray(0, 3).toString('latin1') === 'PRI') {
-        // nghttp2 reads sockets through their native handle, so bytes already read in JS cannot be given
-        // back: it gets a stream that replays them, then relays the socket.
-        this.connectingPeer = { certificate,
-          peername: { address: socket.remoteAddress, port: socket.remotePort, family: socket.remoteFamily } };
-        try {
-          this.h2.emit('connection', replayingStream(socket, head));
-        } finally {
-          this.connectingPeer = undefined;
-        }
+    };
+    const onData = (chunk: Buffer): void => {
+      if (sniffer !== undefined) {
+        const verdict = sniffer.push(chunk);
+        if (verdict === undefined) return;
+        detach();
+        this.serveH2(h2, socket, verdict.path, verdict.bytes, certificate);
         return;
       }
+      head = Buffer.concat([head, chunk]);
+      if (head.length < 3) return;
+      if (head.subarray(0, 3).toString('latin1') === 'PRI') {
+        if (!nativeH2Capable(socket)) {
+          detach();
+          this.serveH2(h2, socket, 'relay', head, certificate);
+          return;
+        }
+        sniffer = new H2Sniffer();
+        socket.write(SERVER_SETTINGS_EMPTY);
+        onData(head);
+        return;
+      }
+      detach();
       socket.unshift(head);
-      this.h1.emit('connection', socket);
+      h1.emit('connection', socket);
       socket.resume();
     };
     socket.on('data', onData);
   }
+
+  /**
+   * Gives an HTTP/2 connection to nghttp2: 'native' hands over the socket itself (nghttp2 reads it
+   * through its handle; the bytes read while sniffing are unshifted, and node:http2 replays a socket's
+   * buffered bytes on session start); 'relay' wraps it in the authority-rewriting relay.
+   */
+  private serveH2(h2: http2.Http2Server, socket: net.Socket, path: 'native' | 'relay', bytes: Buffer,
+    certificate: tls.PeerCertificate | null): void {
+    if (path === 'native') {
+      (socket as unknown as { [PEER_CERTIFICATE]: unknown })[PEER_CERTIFICATE] = certificate;
+      socket.unshift(bytes);
+      h2.emit('connection', socket);
+      return;
+    }
+    // nghttp2 cannot read bytes rewritten in JS through the socket's handle: it gets a stream that
+    // relays the socket through the rewriter.
+    this.connectingPeer = { certificate,
+      peername: { address: socket.remoteAddress, port: socket.remotePort, family: socket.remoteFamily } };
+    try {
+      h2.emit('connection', replayingStream(socket, bytes));
+    } finally {
+      this.connectingPeer = undefined;
+    }
+  }
+}
+
+/**
+ * Whether nghttp2 may take the socket itself: plain TCP, or TLS that negotiated h2 by ALPN (node:http2
+ * refuses a TLS socket without it). TETCD_H2_NATIVE=0 forces the relay (for A/B measurements).
+ */
+function nativeH2Capable(socket: net.Socket): boolean {
+  if (process.env['TETCD_H2_NATIVE'] === '0') return false;
+  return !(socket instanceof tls.TLSSocket) || socket.alpnProtocol === 'h2';
 }
 
 /** A duplex over `socket` whose readable side starts with `head` (bytes read while sniffing). */

@@ -3,7 +3,8 @@
  * run server-side). Campaign creates `name/<lease hex>` = value (bound to the lease), or re-proclaims an
  * existing one, and waits until every older candidate is gone; Proclaim/Resign act only while the
  * leader key still has its create revision; Leader returns the oldest key under `name/`; Observe
- * streams the leader each time it changes (polling, no watch).
+ * streams the leader each time it changes. Campaign waits for the delete of the candidate just ahead
+ * (lock-wait.ts) and Observe re-reads the leader only when an applied event touches `name/`: no polling.
  */
 import type * as grpc from '@grpc/grpc-js';
 import { etcdError } from '../base/errors.js';
@@ -17,7 +18,8 @@ import {
 } from '../proto/gen/v3electionpb.js';
 import type { EtcdServer } from '../server/etcd-server.js';
 import { toServiceError } from './grpc-errors.js';
-import { asUnknown, concat, createIfAbsent, firstCreated, ownKey, WAIT_POLL_INTERVAL_MS, waitForOlderKeysDeleted } from './lock-service.js';
+import { asUnknown, concat, createIfAbsent, firstCreated, ownKey } from './lock-service.js';
+import { AppliedEvents, callSignal, startsWith, waitForPredecessorsDeleted } from './lock-wait.js';
 import { unary, type LeaderProbe } from './unary.js';
 import { serverForCall } from './auth-context.js';
 
@@ -34,7 +36,7 @@ type ObserveCall = grpc.ServerWritableStream<LeaderRequest, LeaderResponse>;
 export function electionHandlers(server: EtcdServer, probe: LeaderProbe): grpc.UntypedServiceImplementation {
   return {
     campaign: unary(probe, async (request, call) =>
-      campaign(await serverForCall(server, call as never), request as CampaignRequest, () => call.cancelled)
+      campaign(await serverForCall(server, call as never), server, request as CampaignRequest, callSignal(call))
         .catch(asUnknown)),
     proclaim: unary(probe, async (request, call) => {
       const scoped = await serverForCall(server, call as never);
@@ -53,7 +55,7 @@ export function electionHandlers(server: EtcdServer, probe: LeaderProbe): grpc.U
       return LeaderResponse.create({ header: server.header(), kv });
     }),
     observe: (call: ObserveCall) => {
-      serverForCall(server, call as never).then((scoped) => observe(scoped, call),
+      serverForCall(server, call as never).then((scoped) => observe(scoped, server, call),
         (error: unknown) => call.emit('error', toServiceError(error)));
     },
     resign: unary(probe, async (request, call) => {
@@ -75,7 +77,7 @@ function isLeader(leader: LeaderKey): Compare {
   });
 }
 
-async function campaign(server: EtcdServer, request: CampaignRequest, cancelled: () => boolean,
+async function campaign(server: EtcdServer, root: EtcdServer, request: CampaignRequest, signal: AbortSignal,
 ): Promise<CampaignResponse> {
   const prefix = concat(request.name, SLASH);
   const key = ownKey(request.name, request.lease);
@@ -87,7 +89,8 @@ async function campaign(server: EtcdServer, request: CampaignRequest, cancelled:
     if (!proclaimed.succeeded) throw new Error(NOT_LEADER);
   }
   try {
-    await waitForOlderKeysDeleted(server, prefix, kv.createRevision, cancelled);
+    const target = { prefix, ownKey: key, ownCreateRevision: kv.createRevision };
+    await waitForPredecessorsDeleted(server, root, target, signal, 'election: session expired');
   } catch (error) {
     await server.deleteRange(DeleteRangeRequest.create({ key })).catch(() => undefined);
     throw error;
@@ -95,22 +98,45 @@ async function campaign(server: EtcdServer, request: CampaignRequest, cancelled:
   return CampaignResponse.create({ header: header ?? server.header(), leader });
 }
 
-/** Sends the current leader, then every change of it, until the call ends. */
-async function observe(server: EtcdServer, call: ObserveCall): Promise<void> {
+/**
+ * Sends the current leader, then every change of it (a new leader key, or a proclaim that changed its
+ * value), until the call ends. Reads again only when an applied event touched `name/` (or the store
+ * jumped to a snapshot); reads never overlap.
+ */
+function observe(server: EtcdServer, root: EtcdServer, call: ObserveCall): void {
   const prefix = concat(call.request.name, SLASH);
   let last: KeyValue | undefined;
-  try {
-    while (!call.cancelled && !call.destroyed) {
-      const kv = await firstCreated(server, prefix);
-      const changed = kv !== undefined && (last === undefined || Buffer.compare(kv.key, last.key) !== 0 ||
-        kv.modRevision !== last.modRevision);
-      if (changed) {
-        call.write(LeaderResponse.create({ header: server.header(), kv }));
-        last = kv;
+  let reading = false;
+  let dirty = true;
+  const check = async (): Promise<void> => {
+    if (reading) return;
+    reading = true;
+    try {
+      while (dirty && !call.cancelled && !call.destroyed) {
+        dirty = false;
+        const kv = await firstCreated(server, prefix);
+        const changed = kv !== undefined && (last === undefined || Buffer.compare(kv.key, last.key) !== 0 ||
+          kv.modRevision !== last.modRevision);
+        if (changed) {
+          call.write(LeaderResponse.create({ header: server.header(), kv }));
+          last = kv;
+        }
       }
-      await new Promise((resolve) => setTimeout(resolve, WAIT_POLL_INTERVAL_MS));
+    } finally {
+      reading = false;
     }
-  } catch (error) {
+  };
+  const fail = (error: unknown): void => {
+    stop();
     call.emit('error', toServiceError(error instanceof Error ? error : etcdError('ERR_CANCELED')));
-  }
+  };
+  const stop = AppliedEvents.of(root).subscribe((events, _revision, gap) => {
+    if (!gap && !events.some((event) => event.kv !== undefined && startsWith(event.kv.key, prefix))) return;
+    dirty = true;
+    check().catch(fail);
+  });
+  call.once('cancelled', stop);
+  call.once('close', stop);
+  if (call.cancelled || call.destroyed) stop();
+  else check().catch(fail);
 }

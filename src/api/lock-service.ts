@@ -2,11 +2,12 @@
  * The v3lockpb.Lock service, implemented on the server's own KV API (etcd's mutex recipe run
  * server-side): Lock{name, lease} creates `name/<lease hex>` (bound to the lease) if absent and waits
  * until it is the key with the lowest create revision under `name/`; Unlock{key} deletes the key.
- * Waiting polls the store (no watch); a cancelled call deletes its own key, as the client recipe does.
- * Also exports the small KV helpers the Election service shares.
+ * Waiting watches the applied events for the delete of the key with the next-lower create revision
+ * (lock-wait.ts, no polling): waiters are served in create-revision order, a waiter whose lease expires
+ * or is revoked drops out ("mutex: session is expired"), and a cancelled call deletes its own key, as the
+ * client recipe does. Also exports the small KV helpers the Election service shares.
  */
 import type * as grpc from '@grpc/grpc-js';
-import { etcdError } from '../base/errors.js';
 import {
   Compare, Compare_CompareResult, Compare_CompareTarget, DeleteRangeRequest, PutRequest, RangeRequest,
   RangeRequest_SortOrder, RangeRequest_SortTarget, RequestOp, TxnRequest, type ResponseHeader,
@@ -16,9 +17,9 @@ import { LockResponse, UnlockResponse, type LockRequest, type UnlockRequest } fr
 import type { EtcdServer } from '../server/etcd-server.js';
 import { unary, type LeaderProbe } from './unary.js';
 import { serverForCall } from './auth-context.js';
+import { callSignal, prefixEnd, waitForPredecessorsDeleted } from './lock-wait.js';
 
-/** How often a waiter re-checks whether the keys ahead of it are gone. */
-export const WAIT_POLL_INTERVAL_MS = 25;
+export { prefixEnd };
 
 const encoder = new TextEncoder();
 
@@ -32,18 +33,6 @@ export function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   out.set(a);
   out.set(b, a.length);
   return out;
-}
-
-/** The range end covering every key that starts with `prefix` (etcd's GetPrefixRangeEnd). */
-export function prefixEnd(prefix: Uint8Array): Uint8Array {
-  const end = prefix.slice();
-  for (let i = end.length - 1; i >= 0; i--) {
-    if (end[i]! < 0xff) {
-      end[i]! += 1;
-      return end.subarray(0, i + 1);
-    }
-  }
-  return new Uint8Array([0]);
 }
 
 /**
@@ -77,19 +66,6 @@ export async function firstCreated(server: EtcdServer, prefix: Uint8Array, maxCr
 }
 
 /**
- * Waits until no key under `prefix/` was created before `revision` (the recipe's waitDeletes).
- * Throws EtcdError ERR_CANCELED when `cancelled()` turns true first.
- */
-export async function waitForOlderKeysDeleted(server: EtcdServer, prefix: Uint8Array, revision: number,
-  cancelled: () => boolean): Promise<void> {
-  for (;;) {
-    if (await firstCreated(server, prefix, revision - 1) === undefined) return;
-    if (cancelled()) throw etcdError('ERR_CANCELED');
-    await new Promise((resolve) => setTimeout(resolve, WAIT_POLL_INTERVAL_MS));
-  }
-}
-
-/**
  * etcd's lock and election servers hand back the errors of their internal client as they are, so clients
  * see gRPC Unknown with etcd's message (e.g. `2 etcdserver: requested lease not found`). Rethrows so.
  */
@@ -101,7 +77,8 @@ export function asUnknown(error: unknown): never {
 export function lockHandlers(server: EtcdServer, probe: LeaderProbe): grpc.UntypedServiceImplementation {
   return {
     lock: unary(probe, async (request, call) =>
-      lock(await serverForCall(server, call as never), request as LockRequest, () => call.cancelled).catch(asUnknown)),
+      lock(await serverForCall(server, call as never), server, request as LockRequest, callSignal(call))
+        .catch(asUnknown)),
     unlock: unary(probe, async (request, call) => {
       const scoped = await serverForCall(server, call as never);
       const response = await scoped.deleteRange(DeleteRangeRequest.create({ key: (request as UnlockRequest).key }))
@@ -111,12 +88,14 @@ export function lockHandlers(server: EtcdServer, probe: LeaderProbe): grpc.Untyp
   };
 }
 
-async function lock(server: EtcdServer, request: LockRequest, cancelled: () => boolean): Promise<LockResponse> {
+async function lock(server: EtcdServer, root: EtcdServer, request: LockRequest, signal: AbortSignal,
+): Promise<LockResponse> {
   const { name, lease } = request;
   const key = ownKey(name, lease);
   const { kv, header } = await createIfAbsent(server, key, new Uint8Array(0), lease);
+  const target = { prefix: concat(name, encoder.encode('/')), ownKey: key, ownCreateRevision: kv.createRevision };
   try {
-    await waitForOlderKeysDeleted(server, concat(name, encoder.encode('/')), kv.createRevision, cancelled);
+    await waitForPredecessorsDeleted(server, root, target, signal, 'mutex: session is expired');
   } catch (error) {
     await server.deleteRange(DeleteRangeRequest.create({ key })).catch(() => undefined);
     throw error;

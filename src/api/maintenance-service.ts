@@ -12,7 +12,7 @@ import { ETCD_SERVER_VERSION } from '../base/version.js';
 import type { EtcdServer } from '../server/etcd-server.js';
 import { requiresLeader, unary, type LeaderProbe } from './unary.js';
 import { etcdError, isEtcdError } from '../base/errors.js';
-import { sendSnapshot, type SnapshotChunk } from '../server/snapshot-stream.js';
+import type { SnapshotChunk } from '../server/snapshot-stream.js';
 import { toServiceError } from './grpc-errors.js';
 import { authInfoFromCall, type CallLike } from './auth-context.js';
 
@@ -71,25 +71,19 @@ export function maintenanceHandlers(server: EtcdServer, probe: LeaderProbe): grp
   };
 }
 
-/** Maintenance.Snapshot: the backend as a bbolt file plus sha256 trailer, in blob chunks (snapshot-stream.ts). */
+/** Maintenance.Snapshot: the backend as a bbolt file plus sha256 trailer, streamed in blob chunks (snapshot-stream.ts). */
 function serveSnapshot(server: EtcdServer, probe: LeaderProbe,
   call: grpc.ServerWritableStream<unknown, SnapshotResponse>): void {
   const fail = (error: unknown): void => { call.emit('error', toServiceError(error)); };
   if (probe.isLearner()) return fail(etcdError('ERR_LEARNER_NOT_SUPPORTED'));
   if (requiresLeader(call.metadata) && !probe.hasLeader()) return fail(etcdError('ERR_NO_LEADER'));
-  let file: Uint8Array;
-  try {
-    file = server.snapshotFile();
-  } catch (error) {
-    return fail(error);
-  }
   const writer = {
     get cancelled() { return call.cancelled; },
     write: (chunk: SnapshotChunk) => call.write(SnapshotResponse.create(chunk)),
     end: () => { call.end(); },
     once: (event: 'drain' | 'close', listener: () => void) => call.once(event, listener),
   };
-  sendSnapshot(writer, file).catch(fail);
+  server.sendSnapshot(writer).catch(fail);
 }
 
 /** The `auth:`-worded error etcd 3.4's Maintenance service returns for a failed admin check. */

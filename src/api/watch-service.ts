@@ -51,7 +51,8 @@ export function watchHandlers(
   server: EtcdServer, probe: LeaderProbe, options: WatchServiceOptions = {},
 ): grpc.UntypedServiceImplementation {
   const store = new WatchableStore(() => server.store, options.store ?? {});
-  configureDashboard(server, { watchers: () => { const stats = store.stats(); return stats.synced + stats.unsynced; } });
+  server.watchGauges = () => store.gauges();
+  configureDashboard(server, { watchers: () => store.gauges().watchers });
   server.onEvents((events, revision) => store.notify(events, revision));
   server.onStop(() => store.close());
   const settings: SessionSettings = {

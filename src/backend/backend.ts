@@ -56,6 +56,9 @@ export class Backend {
   private defragCount = 0;
   /** The data file's size, refreshed after every commit and defrag (the only times it changes). */
   private fileSizeBytes = 0;
+  /** Open read views (openReadView) and the environment each reads; defrag and close wait or end them. */
+  private readonly views = new Map<() => void, LmdbEnv>();
+  private viewWaiters: Array<() => void> = [];
 
   private constructor(readonly path: string, options: BackendOptions) {
     this.batchLimit = options.batchLimit ?? Limits.backendBatchLimit;
@@ -186,10 +189,43 @@ export class Backend {
     });
   }
 
+  /**
+   * Commits pending writes, then opens a consistent read-only view of the committed data (an LMDB read
+   * transaction): later writes and commits do not show in it. Close it soon (it pins old pages, and a
+   * defrag waits for it); close() of the backend ends it. Throws a commit failure.
+   */
+  async openReadView(): Promise<BackendReadView> {
+    await this.forceCommit();
+    this.checkUsable();
+    const env = this.env;
+    const txn = env.root.useReadTransaction();
+    let open = true;
+    const close = (): void => {
+      if (!open) return;
+      open = false;
+      txn.done();
+      this.views.delete(close);
+      for (const wake of this.viewWaiters.splice(0)) wake();
+    };
+    this.views.set(close, env);
+    const dbiOf = (bucket: BucketName): LmdbDbi => {
+      assert(open, 'backend read view is closed');
+      const dbi = env.dbis.get(bucket);
+      assert(dbi !== undefined, `unknown bucket ${bucket}`);
+      return dbi;
+    };
+    return {
+      readAfter: (bucket, after, maxBytes, maxEntries) => readEntries(dbiOf(bucket), txn, after, maxBytes, maxEntries),
+      sizesAfter: (bucket, after, maxBytes, maxEntries) => readSizes(dbiOf(bucket), txn, after, maxBytes, maxEntries),
+      close,
+    };
+  }
+
   /** Commits pending writes and closes the file. Idempotent. */
   async close(): Promise<void> {
     if (this.closed) return;
     if (this.failure === undefined) await this.enqueue(() => this.commitOnce());
+    for (const closeView of [...this.views.keys()]) closeView();
     this.closed = true;
     this.clearTimers();
     await this.env.root.close();
@@ -227,8 +263,17 @@ export class Backend {
 
   private writeBatch(batch: PendingBatch): Promise<unknown> {
     const { root } = this.env;
+    // Crash points inside the LMDB write transaction (before it commits): a commit in flight is lost.
+    const midOp = batch.opCount >> 1;
+    let ops = 0;
+    let compactionSeen = false;
     return root.batch(() => {
       batch.forEach((bucket, text, value) => {
+        if (ops++ === midOp) crashPoint('backend.mid-commit');
+        if (!compactionSeen && bucket === 'key' && value === DELETED) {
+          compactionSeen = true; // only compaction deletes from the key bucket
+          crashPoint('backend.compaction-mid-commit');
+        }
         const key = Buffer.from(text, 'latin1');
         if (value === DELETED) void this.dbi(bucket).remove(key);
         else void this.dbi(bucket).put(key, value);
@@ -241,9 +286,11 @@ export class Backend {
     const temp = `${this.path}${DEFRAG_INFIX}${process.pid}-${++this.defragCount}`;
     await this.env.root.backup(temp, true);
     fsyncPath(temp);
+    crashPoint('backend.defrag-after-copy');
     const old = this.env;
     // Reads switch to the compacted copy at once (it holds everything committed; writes are held).
     this.env = openLmdbEnv(temp, this.mapSizeBytes);
+    while ([...this.views.values()].includes(old)) await new Promise<void>((wake) => this.viewWaiters.push(wake));
     await old.root.close();
     crashPoint('backend.defrag-before-rename');
     renameSync(temp, this.path);
@@ -319,6 +366,63 @@ export class Backend {
     assert(key.length > 0, 'backend keys must not be empty');
     assert(key.length <= LMDB_KEY_BYTES_MAX, `backend key longer than ${LMDB_KEY_BYTES_MAX} bytes`);
   }
+}
+
+/** A consistent read-only view of a backend's committed data (Backend.openReadView). */
+export interface BackendReadView {
+  /**
+   * Copies of the [key, value] pairs of `bucket` with key > `after` (undefined: from the first), in key
+   * order, stopping once `maxEntries` or about `maxBytes` are collected (at least one pair while any
+   * remain). Throws
+   * AssertionError once the view is closed.
+   */
+  readAfter(bucket: BucketName, after: Uint8Array | undefined, maxBytes: number,
+    maxEntries: number): Array<[Uint8Array, Uint8Array]>;
+  /** Like readAfter, but each value's size in bytes instead of a copy of it (no allocation per value). */
+  sizesAfter(bucket: BucketName, after: Uint8Array | undefined, maxBytes: number,
+    maxEntries: number): Array<[Uint8Array, number]>;
+  /** Ends the view (idempotent). */
+  close(): void;
+}
+
+type RangeOptions = Parameters<LmdbDbi['getRange']>[0];
+type ReadTxn = ReturnType<LmdbEnv['root']['useReadTransaction']>;
+
+function viewRange(txn: ReadTxn, after: Uint8Array | undefined, values: boolean): RangeOptions {
+  const from = after === undefined ? {} : { start: after, exclusiveStart: true };
+  return { ...from, values, transaction: txn } as unknown as RangeOptions;
+}
+
+/** One read step of a view: [key, value] copies after `after`, within the bounds. */
+function readEntries(dbi: LmdbDbi, txn: ReadTxn, after: Uint8Array | undefined, maxBytes: number,
+  maxEntries: number): Array<[Uint8Array, Uint8Array]> {
+  const out: Array<[Uint8Array, Uint8Array]> = [];
+  let bytes = 0;
+  for (const { key, value } of dbi.getRange(viewRange(txn, after, true))) {
+    // lmdb returns binary values as fresh copies: no second copy here.
+    out.push([new Uint8Array(key), value]);
+    bytes += key.length + value.length;
+    if (bytes >= maxBytes || out.length >= maxEntries) break;
+  }
+  return out;
+}
+
+/**
+ * One read step of a view: [key copy, value size] after `after`, within the bounds: a keys-only cursor
+ * plus getBinaryFast, which copies into lmdb's reusable buffer, so no garbage per value.
+ */
+function readSizes(dbi: LmdbDbi, txn: ReadTxn, after: Uint8Array | undefined, maxBytes: number,
+  maxEntries: number): Array<[Uint8Array, number]> {
+  const sizeOf = dbi.getBinaryFast as (key: Uint8Array, options: { transaction: unknown }) => Uint8Array | undefined;
+  const out: Array<[Uint8Array, number]> = [];
+  let bytes = 0;
+  for (const key of dbi.getKeys(viewRange(txn, after, false))) {
+    const size = sizeOf.call(dbi, key, { transaction: txn })?.length ?? 0;
+    out.push([new Uint8Array(key), size]);
+    bytes += key.length + size;
+    if (bytes >= maxBytes || out.length >= maxEntries) break;
+  }
+  return out;
 }
 
 /** Removes `<file>.defrag-*` temp files and their lock files left by an interrupted defrag. */

@@ -9,6 +9,12 @@ import type { Clock } from '../base/clock.js';
 import type { LeaseId } from '../base/ids.js';
 import type { Lease, LeaseObserver } from './lessor.js';
 
+/**
+ * Robustness canary (tests/robustness): TETCD_CANARY_BUG=lease-early-expiry makes the leader expire
+ * leases at half their TTL; the robustness lease checker must catch it. Never set it otherwise.
+ */
+const MS_PER_TTL_SECOND = process.env['TETCD_CANARY_BUG'] === 'lease-early-expiry' ? 500 : 1000;
+
 /** After a lease is handed out for revocation, it is handed out again after this if still present. */
 export const REVOKE_RETRY_MS = 3000;
 /** Stale heap entries tolerated beyond the live deadlines before the heap is rebuilt. */
@@ -43,7 +49,7 @@ export class LeaseExpiry implements LeaseObserver {
     const nowMs = this.clock.nowMs();
     for (const lease of leases) {
       const ttlSeconds = lease.remainingTtlSeconds > 0 ? lease.remainingTtlSeconds : lease.ttlSeconds;
-      this.set(lease.id, nowMs + ttlSeconds * 1000 + extendMs);
+      this.set(lease.id, nowMs + ttlSeconds * MS_PER_TTL_SECOND + extendMs);
     }
   }
 
@@ -56,7 +62,7 @@ export class LeaseExpiry implements LeaseObserver {
   }
 
   granted(lease: Lease): void {
-    if (this.primary) this.set(lease.id, this.clock.nowMs() + lease.ttlSeconds * 1000);
+    if (this.primary) this.set(lease.id, this.clock.nowMs() + lease.ttlSeconds * MS_PER_TTL_SECOND);
   }
 
   revoked(id: LeaseId): void {
@@ -72,7 +78,7 @@ export class LeaseExpiry implements LeaseObserver {
     if (!this.primary || this.revoking.has(lease.id)) return false;
     const remainingMs = this.remainingMs(lease.id);
     if (remainingMs !== undefined && remainingMs <= 0) return false;
-    this.set(lease.id, this.clock.nowMs() + lease.ttlSeconds * 1000);
+    this.set(lease.id, this.clock.nowMs() + lease.ttlSeconds * MS_PER_TTL_SECOND);
     return true;
   }
 

@@ -66,7 +66,9 @@ test('grant picks a positive id when none is given; keepalive and time-to-live o
 });
 
 test('the leader proposes revocation of expired leases; their keys go in one revision', async () => {
-  const { manager, clock, store, proposals, close } = await setup(true);
+  const { manager, clock, store, proposals, host, close } = await setup(true);
+  let expiredCount = 0;
+  host.leaseExpired = () => { expiredCount++; };
   const granted = await manager.grant(LeaseGrantRequest.create({ ID: 7n, TTL: 3 })) as LeaseGrantResponse;
   put(store, 'k1', 'v', granted.ID);
   manager.lessor.attach(granted.ID, enc('k1'));
@@ -79,6 +81,9 @@ test('the leader proposes revocation of expired leases; their keys go in one rev
   clock.ms += 1;
   await new Promise((resolve) => setTimeout(resolve, EXPIRY_CHECK_INTERVAL_MS * 2));
   assert.equal(proposals.filter((p) => p.leaseRevoke !== undefined).length, 1);
+  assert.equal(expiredCount, 1, 'etcd_debugging_server_lease_expired_total hook');
+  await manager.revoke((await manager.grant(LeaseGrantRequest.create({ TTL: 5 }))).ID);
+  assert.equal(expiredCount, 1, 'a client revoke is not an expiry');
   assert.equal(manager.lessor.exists(7n), false);
   assert.equal(store.currentRevision(), revision + 1);
   assert.deepEqual(store.range(enc('k'), enc('l')).kvs.map((kv) => dec(kv.key)), []);

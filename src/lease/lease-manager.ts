@@ -51,6 +51,8 @@ export interface LeaseHost {
   /** Sends an encoded lease request to the leader; undefined when the transport cannot. */
   forward: ((leaderId: bigint, kind: LeaseForwardKind, request: Uint8Array) => Promise<Uint8Array>) | undefined;
   warn(fields: Record<string, unknown>, message: string): void;
+  /** An expired lease was revoked by this leader (etcd_debugging_server_lease_expired_total). */
+  leaseExpired?(): void;
 }
 
 export class LeaseManager {
@@ -220,7 +222,7 @@ export class LeaseManager {
     const expired = this.expiry.takeExpired(REVOKES_PER_CHECK_MAX);
     assert(expired.length <= REVOKES_PER_CHECK_MAX, 'revoke batch over the rate limit');
     for (const id of expired) {
-      this.revoke(id).catch((error: unknown) => {
+      this.revoke(id).then(() => this.host.leaseExpired?.(), (error: unknown) => {
         if (!isEtcdError(error, 'ERR_LEASE_NOT_FOUND')) this.host.warn({ lease: id.toString(16), err: String(error) }, 'failed to revoke an expired lease');
       });
     }

@@ -11,7 +11,7 @@
 import { readdirSync } from 'node:fs';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, exponentialBuckets } from 'prom-client';
 import type {
-  GrpcMetricsHooks, GrpcType, MetricsSource, PeerMetricsHooks, ServerMetricsHooks,
+  GrpcMetricsHooks, GrpcType, MetricsSource, PeerMetricsHooks, ServerMetricsHooks, WatchGaugeValues,
 } from './hooks.js';
 import { GRPC_CODE_NAMES, grpcCodeName } from './grpc-codes.js';
 
@@ -112,6 +112,10 @@ export class EtcdMetrics implements ServerMetricsHooks, GrpcMetricsHooks {
   leaseRevoked(): void { this.c.leaseRevoked.inc(); }
   leaseRenewed(): void { this.c.leaseRenewed.inc(); }
   snapshotApplyInProgress(active: boolean): void { this.g.snapshotApplyInProgress.set(active ? 1 : 0); }
+  heartbeatSendFailed(): void { this.c.heartbeatFailures.inc(); }
+  slowReadIndex(): void { this.c.slowReadIndexes.inc(); }
+  leaseExpired(): void { this.c.leaseExpired.inc(); }
+  snapSaveMs(durationMs: number): void { this.h.snapSave.observe(durationMs / MS_PER_SECOND); }
   healthChecked(ok: boolean): void { (ok ? this.c.healthSuccess : this.c.healthFailures).inc(); }
 
   // ---- GrpcMetricsHooks (label children cached per method: no label hashing per call) ----
@@ -274,6 +278,8 @@ function createHistograms(r: Registers, level: MetricsLevel) {
       'The latency distribution of backend defragmentation.', exp(0.1, 2, 13)),
     backendSnapshot: histogram(r, 'etcd_disk_backend_snapshot_duration_seconds',
       'The latency distribution of backend snapshots.', exp(0.01, 2, 17)),
+    snapSave: histogram(r, 'etcd_debugging_snap_save_total_duration_seconds',
+      'The total latency distributions of save called by snapshot.', exp(0.001, 2, 14)),
     hash: histogram(r, 'etcd_mvcc_hash_duration_seconds',
       'The latency distribution of storage hash operation.', exp(0.01, 2, 15)),
     hashRev: histogram(r, 'etcd_mvcc_hash_rev_duration_seconds',
@@ -334,6 +340,13 @@ function createSourceGauges(r: Registers, source: () => MetricsSource | undefine
   pulled('etcd_debugging_mvcc_compact_revision', 'The revision of the last compaction in store.',
     (s) => s.compactRevision());
   pulled('etcd_debugging_mvcc_keys_total', 'Total number of keys.', (s) => s.keysTotal());
+  const watch = (s: MetricsSource): WatchGaugeValues | undefined => s.watchGauges?.();
+  pulled('etcd_debugging_mvcc_watcher_total', 'Total number of watchers.', (s) => watch(s)?.watchers ?? 0);
+  pulled('etcd_debugging_mvcc_watch_stream_total', 'Total number of watch streams.', (s) => watch(s)?.streams ?? 0);
+  pulled('etcd_debugging_mvcc_slow_watcher_total', 'Total number of unsynced slow watchers.',
+    (s) => watch(s)?.slowWatchers ?? 0);
+  pulled('etcd_debugging_mvcc_pending_events_total', 'Total number of pending events to be sent.',
+    (s) => watch(s)?.pendingEvents ?? 0);
   new Gauge({ name: 'os_fd_used', help: 'The number of used file descriptors.', registers: r, collect() {
     const used = openFdCount();
     if (used !== undefined) this.set(used);

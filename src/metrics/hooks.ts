@@ -21,6 +21,16 @@ export interface MetricsSource {
   compactRevision(): number;
   keysTotal(): number;
   memberIdHex(): string;
+  /** etcd's watch gauges (etcd_debugging_mvcc_watcher_total and friends); undefined before Watch is served. */
+  watchGauges?(): WatchGaugeValues | undefined;
+}
+
+/** Live watchers, open watch streams, unsynced (slow) watchers, events queued but not yet sent. */
+export interface WatchGaugeValues {
+  watchers: number;
+  streams: number;
+  slowWatchers: number;
+  pendingEvents: number;
 }
 
 /** Events the server layer reports. */
@@ -45,6 +55,14 @@ export interface ServerMetricsHooks {
   leaseRevoked(): void;
   leaseRenewed(): void;
   snapshotApplyInProgress(active: boolean): void;
+  /** The leader sent a heartbeat later than twice the heartbeat interval (etcd_server_heartbeat_send_failures_total). */
+  heartbeatSendFailed(): void;
+  /** A ReadIndex round went unanswered and was sent again (etcd_server_slow_read_indexes_total). */
+  slowReadIndex(): void;
+  /** The leader revoked a lease because it expired (etcd_debugging_server_lease_expired_total). */
+  leaseExpired(): void;
+  /** Saving a raft snapshot (etcd_debugging_snap_save_total_duration_seconds). */
+  snapSaveMs(durationMs: number): void;
 }
 
 /** gRPC's go-grpc-prometheus counters and etcd's client byte counters. */
@@ -78,4 +96,6 @@ export const NOOP_SERVER_HOOKS: ServerMetricsHooks = {
   backendCommitMs: () => undefined, defragMs: () => undefined, defragInflight: () => undefined,
   snapshotSaveMs: () => undefined, hashMs: () => undefined, leaseGranted: () => undefined,
   leaseRevoked: () => undefined, leaseRenewed: () => undefined, snapshotApplyInProgress: () => undefined,
+  heartbeatSendFailed: () => undefined, slowReadIndex: () => undefined, leaseExpired: () => undefined,
+  snapSaveMs: () => undefined,
 };

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AutoCompactor, parseRetention, type CompactionTarget } from './auto-compactor.js';
+import { AutoCompactor, formatGoDuration, parseRetention, type CompactionTarget } from './auto-compactor.js';
 
 function fakeStore(): CompactionTarget & { rev: number; compacted: number; calls: number[] } {
   const store = {
@@ -18,8 +18,14 @@ test('retention parsing: bare number is hours; durations; revisions', () => {
   assert.equal(parseRetention('periodic', '1'), 3_600_000);
   assert.equal(parseRetention('periodic', '30m'), 1_800_000);
   assert.equal(parseRetention('revision', '1000'), 1000);
-  assert.throws(() => parseRetention('revision', '1h'));
-  assert.throws(() => parseRetention('periodic', 'soon'));
+  // etcd 3.4's parseCompactionRetention: a duration in revision mode counts its nanoseconds as revisions.
+  assert.equal(parseRetention('revision', '1h'), 3_600_000_000_000);
+  assert.equal(parseRetention('periodic', '1h30m'), 5_400_000);
+  assert.equal(parseRetention('periodic', '1.5h'), 5_400_000);
+  assert.equal(parseRetention('periodic', '500ms'), 500);
+  assert.throws(() => parseRetention('periodic', 'soon'), /time: invalid duration "soon"/);
+  assert.throws(() => parseRetention('periodic', '1.5'), /time: missing unit in duration "1.5"/);
+  assert.throws(() => parseRetention('periodic', '1x'), /time: unknown unit "x"/);
 });
 
 test('revision mode compacts at current - retention, only when active (leader)', async () => {
@@ -70,4 +76,9 @@ test('periodic mode keeps about one retention window of history', async () => {
   await settle();
   assert.equal(store.calls.length, 2);
   assert.ok(store.calls[1]! > 100 && store.calls[1]! <= 200, `second compaction ${store.calls[1]}`);
+});
+
+test('durations print as Go does in the compactor logs', () => {
+  assert.deepEqual([3_600_000, 300_000, 2500, 300, 5_400_000, 0].map(formatGoDuration),
+    ['1h0m0s', '5m0s', '2.5s', '300ms', '1h30m0s', '0s']);
 });

@@ -86,17 +86,52 @@ export class AutoCompactor {
   }
 }
 
-/** Parses --auto-compaction-retention for the mode: revisions, or a duration in ms (bare number = hours). */
+/** Go's time.ParseDuration units, in milliseconds. */
+const GO_DURATION_UNITS_MS: Readonly<Record<string, number>> = {
+  ns: 1e-6, us: 1e-3, 'µs': 1e-3, 'μs': 1e-3, ms: 1, s: 1000, m: 60_000, h: HOUR_MS,
+};
+
+/** Go's time.ParseDuration in milliseconds (sign, decimals, several units: "1h30m", "1.5h", "-2s", "0"). */
+function parseGoDurationMs(text: string): number {
+  const match = /^([-+]?)(.*)$/.exec(text)!;
+  const body = match[2]!;
+  if (body === '0') return 0;
+  if (body === '') throw new Error(`time: invalid duration "${text}"`);
+  const parts = [...body.matchAll(/(\d*\.?\d*)([a-zµμ]*)/g)].filter((p) => p[0] !== '');
+  if (parts.map((p) => p[0]).join('') !== body) throw new Error(`time: invalid duration "${text}"`);
+  let total = 0;
+  for (const [, number, unit] of parts) {
+    if (number === '' || number === '.') throw new Error(`time: invalid duration "${text}"`);
+    if (unit === '') throw new Error(`time: missing unit in duration "${text}"`);
+    const scale = GO_DURATION_UNITS_MS[unit!];
+    if (scale === undefined) throw new Error(`time: unknown unit "${unit}" in duration "${text}"`);
+    total += Number(number) * scale;
+  }
+  return match[1] === '-' ? -total : total;
+}
+
+/**
+ * Parses --auto-compaction-retention as etcd 3.4's parseCompactionRetention: a non-negative integer is
+ * revisions (revision mode) or hours (periodic mode); anything else is a Go duration, which in revision
+ * mode etcd takes as that many nanoseconds worth of revisions (kept for fidelity: "5m" keeps 3e11
+ * revisions). Returns revisions or milliseconds. Throws Error with Go's wording on a bad duration.
+ */
 export function parseRetention(mode: AutoCompactionMode, text: string): number {
-  if (mode === 'revision') {
-    if (!/^\d+$/.test(text)) throw new Error(`invalid auto-compaction-retention for revision mode: ${text}`);
-    return Number(text);
-  }
-  if (/^\d+(\.\d+)?$/.test(text)) return Number(text) * HOUR_MS;
-  const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: HOUR_MS };
-  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
-  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== text) {
-    throw new Error(`invalid auto-compaction-retention: ${text}`);
-  }
-  return parts.reduce((sum, p) => sum + Number(p[1]) * units[p[2]!]!, 0);
+  if (/^\+?\d+$/.test(text)) return mode === 'revision' ? Number(text) : Number(text) * HOUR_MS;
+  const ms = parseGoDurationMs(text);
+  return mode === 'revision' ? Math.round(ms * 1e6) : ms;
+}
+
+/** `ms` as Go's time.Duration.String() prints it ("1h0m0s", "5m0s", "2.5s", "300ms"). */
+export function formatGoDuration(ms: number): string {
+  if (ms === 0) return '0s';
+  if (Math.abs(ms) < 1000) return `${Number(ms.toFixed(6))}ms`;
+  const sign = ms < 0 ? '-' : '';
+  let rest = Math.abs(ms);
+  const hours = Math.floor(rest / HOUR_MS);
+  rest -= hours * HOUR_MS;
+  const minutes = Math.floor(rest / 60_000);
+  const seconds = `${Number(((rest - minutes * 60_000) / 1000).toFixed(9))}s`;
+  if (hours > 0) return `${sign}${hours}h${minutes}m${seconds}`;
+  return minutes > 0 ? `${sign}${minutes}m${seconds}` : `${sign}${seconds}`;
 }

@@ -22,19 +22,21 @@ import {
 } from '../proto/gen/etcdserverpb.js';
 import { RawNode } from '../raft/raw-node.js';
 import {
-  EntryType, StateType, type ConfChangeV2, type Message, type Snapshot, type SnapshotMetadata, type SoftState,
+  EntryType, MessageType, StateType, type ConfChangeV2, type Message, type Snapshot, type SnapshotMetadata,
+  type SoftState,
 } from '../raft/types.js';
 import { MvccStore } from '../mvcc/store.js';
 import { Event_EventType } from '../proto/gen/mvccpb.js';
 import { LeaseManager } from '../lease/lease-manager.js';
 import type { Logger } from '../platform/logger.js';
 import { EtcdMetrics } from '../metrics/etcd-metrics.js';
+import type { WatchGaugeValues } from '../metrics/hooks.js';
 import { secureRandomBytes } from '../platform/hash.js';
 import { KvApplier } from './apply/kv-applier.js';
 import { isTxnReadOnly } from './apply/compare.js';
 import { EntryApplier, type ApplyResult, type EventsListener } from './apply/entry-applier.js';
 import { bootstrap, memberPaths, type Bootstrapped, type MemberInfo } from './bootstrap.js';
-import { AutoCompactor, parseRetention } from './auto-compactor.js';
+import { AutoCompactor, formatGoDuration, parseRetention } from './auto-compactor.js';
 import { checkInitialHashes, PeriodicCorruptionChecker } from './corruption-checker.js';
 import { corruptionCheckHost, serveHashKv } from './corruption-host.js';
 import { AlarmStore, QUOTA_OVERHEAD_BYTES_PER_KEY, txnHasPut } from './alarms.js';
@@ -51,7 +53,7 @@ import type { ServerOptions } from './server-options.js';
 import type { LeaseForwardKind, Transport, TransportHandler } from './transport-api.js';
 import { checkDeleteRequest, checkPutRequest, checkRangeRequest, checkTxnRequest } from './validate.js';
 import { WaitRegistry } from './wait.js';
-import { snapshotFileOf } from './snapshot-stream.js';
+import { sendBackendSnapshot, type SnapshotCall } from './snapshot-stream.js';
 import { AuthStore } from '../auth/auth-store.js';
 import { createTokenProvider, type AuthOptions } from '../auth/token-options.js';
 import type { AuthInfo } from '../auth/types.js';
@@ -66,6 +68,8 @@ const PUBLISH_RETRY_MS = 500;
 const PUBLISH_TIMEOUT_MS = 2000;
 /** A WAL fdatasync slower than this is logged as etcd's "slow fdatasync" warning. */
 const SLOW_FSYNC_WARN_MS = 1000;
+/** etcd counts a leader heartbeat sent more than this many heartbeat intervals after the previous one as failed. */
+const HEARTBEAT_LATE_FACTOR = 2;
 /** How long a member keeps running after applying its own removal (etcd: 1 s). */
 const REMOVED_SELF_STOP_DELAY_MS = 1000;
 
@@ -99,6 +103,12 @@ export class EtcdServer implements TransportHandler {
   readonly published$: Promise<void> = new Promise((resolve) => { this.markPublished = resolve; });
   private publishTimer: NodeJS.Timeout | undefined;
   private outgoingSnapshots = 0;
+  /** When the leader last sent a heartbeat to each peer (etcd's timeout detector for heartbeat_send_failures). */
+  private readonly heartbeatSentAtMs = new Map<bigint, number>();
+  /** Highest ReadIndex round context requested so far: asking again for one at or below it is a resend. */
+  private lastReadIndexCtx = Buffer.alloc(0);
+  /** Set by the Watch service: the values of etcd's watch gauges (etcd_debugging_mvcc_watcher_total, ...). */
+  watchGauges: (() => WatchGaugeValues) | undefined;
   private readonly autoCompactor: AutoCompactor | undefined;
   /** --experimental-corrupt-check-time > 0: the leader compares peer hashes periodically. */
   private readonly corruptionChecker: PeriodicCorruptionChecker | undefined;
@@ -139,6 +149,7 @@ export class EtcdServer implements TransportHandler {
       forward: (leader, kind, request) => (this.transport.forwardLease === undefined
         ? Promise.reject(etcdError('ERR_NOT_LEADER')) : this.transport.forwardLease(leader, kind, request)),
       warn: (fields, message) => this.logger.warn(fields, message),
+      leaseExpired: () => this.metrics.leaseExpired(),
     });
     this.kv = new KvApplier(store, this.leases.lessor);
     // Raft resumes from the snapshot; entries up to the backend's consistent index are skipped by the
@@ -172,12 +183,12 @@ export class EtcdServer implements TransportHandler {
       readStates: (states) => this.reads.onReadStates(states),
       softStateChanged: (state) => this.onSoftState(state),
       applySnapshot: (snapshot) => this.installSnapshot(snapshot),
-      send: (messages) => this.transport.send(messages),
+      send: (messages) => { this.noteHeartbeats(messages); this.transport.send(messages); },
       fatal: (error) => this.fail(error),
-      afterReady: () => this.snapshots.maybeSnapshot(boot.storage, this.backend),
+      afterReady: () => this.timedMaybeSnapshot(),
     });
-    this.reads = new LinearizableReads((ctx) => node.readIndex(ctx), () => this.driver.wake(), this.requestTimeoutMs,
-      Math.max(2 * options.heartbeatIntervalMs, 200));
+    this.reads = new LinearizableReads((ctx) => this.requestReadIndex(ctx), () => this.driver.wake(),
+      this.requestTimeoutMs, Math.max(2 * options.heartbeatIntervalMs, 200));
     this.reads.onApplied(applied);
     this.driver.beforeReady = () => this.reads.startRound();
     this.autoCompactor = this.createAutoCompactor();
@@ -301,9 +312,14 @@ export class EtcdServer implements TransportHandler {
     return this.backend.sizeInUseBytes();
   }
 
-  /** Maintenance.Snapshot: the backend now as a bbolt file with its sha256 trailer (src/server/snapshot-stream.ts). */
-  snapshotFile(): Uint8Array {
-    return snapshotFileOf(this.backend);
+  /**
+   * Maintenance.Snapshot: streams the backend's committed data as a bbolt file plus sha256 trailer on
+   * `call`, in bounded memory (src/server/snapshot-stream.ts). Throws backend errors.
+   */
+  async sendSnapshot(call: SnapshotCall): Promise<void> {
+    const started = performance.now();
+    await sendBackendSnapshot(call, this.backend);
+    this.metrics.snapshotSaveMs(performance.now() - started);
   }
 
   /** Rewrites this member's backend compactly (blocks only this member's backend). */
@@ -664,15 +680,22 @@ export class EtcdServer implements TransportHandler {
   private createAutoCompactor(): AutoCompactor | undefined {
     const { autoCompactionMode: mode, autoCompactionRetention: text } = this.options;
     if (text === '0' || text === '') return undefined;
-    const compactor = new AutoCompactor(mode, parseRetention(mode, text), {
+    const retention = parseRetention(mode, text);
+    if (retention <= 0) return undefined; // "0s", or a negative duration: etcd runs no useful compactor either
+    const compactor = new AutoCompactor(mode, retention, {
       currentRevision: () => this.store.currentRevision(),
       compactRevision: () => this.store.compactRevision(),
       compact: async (revision) => {
+        // etcd's compactor log lines and fields (zap durations as Go prints them).
+        const fields = mode === 'periodic' ? { revision, 'compact-period': formatGoDuration(retention) }
+          : { revision, 'revision-compaction-retention': retention };
+        this.logger.info(fields, `starting auto ${mode} compaction`);
+        const startedMs = performance.now();
         await this.compact(CompactionRequest.create({ revision }));
-        this.logger.info({ 'compact-revision': revision, mode, retention: text }, 'completed auto compaction');
+        this.logger.info({ ...fields, took: formatGoDuration(performance.now() - startedMs) }, `completed auto ${mode} compaction`);
       },
     }, this.clock, (error) => {
-      if (!isEtcdError(error, 'ERR_COMPACTED')) this.logger.warn({ error: String(error) }, 'auto compaction failed');
+      if (!isEtcdError(error, 'ERR_COMPACTED')) this.logger.warn({ error: String(error) }, `failed auto ${mode} compaction`);
     });
     this.autoCompactTimer = setInterval(() => compactor.tick(), compactor.tickIntervalMs());
     this.autoCompactTimer.unref();
@@ -787,6 +810,7 @@ export class EtcdServer implements TransportHandler {
   private onSoftState(state: SoftState): void {
     const previous = this.softState;
     this.softState = state;
+    this.heartbeatSentAtMs.clear();
     this.autoCompactor?.setActive(state.raftState === StateType.Leader);
     this.leases.setLeader(state.raftState === StateType.Leader);
     if (state.lead !== previous.lead) {
@@ -828,7 +852,9 @@ export class EtcdServer implements TransportHandler {
       dbSizeInUseBytes: () => this.backend.sizeInUseBytes(), currentRevision: () => this.store.currentRevision(),
       compactRevision: () => this.store.compactRevision(), memberIdHex: () => this.memberIdHex(),
       keysTotal: () => this.store.range(ALL_KEYS, ALL_KEYS, { countOnly: true }).count,
+      watchGauges: () => this.watchGauges?.(),
     });
+    this.entries.onSlowApply = () => this.metrics.slowApply();
     this.entries.onEvents((events) => {
       for (const event of events) {
         if (event.type === Event_EventType.DELETE) { this.metrics.mvccOp('delete'); continue; }
@@ -836,6 +862,40 @@ export class EtcdServer implements TransportHandler {
         this.metrics.putBytes((event.kv?.key.length ?? 0) + (event.kv?.value.length ?? 0));
       }
     });
+  }
+
+  /**
+   * etcd's heartbeat timeout detector: a leader heartbeat to a peer more than two heartbeat intervals
+   * after the previous one counts as a send failure (the leader was too slow, e.g. a blocked event loop).
+   */
+  private noteHeartbeats(messages: readonly Message[]): void {
+    const nowMs = performance.now();
+    for (const message of messages) {
+      if (message.type !== MessageType.Heartbeat) continue;
+      const lastMs = this.heartbeatSentAtMs.get(message.to);
+      this.heartbeatSentAtMs.set(message.to, nowMs);
+      if (lastMs === undefined || nowMs - lastMs <= HEARTBEAT_LATE_FACTOR * this.options.heartbeatIntervalMs) continue;
+      this.metrics.heartbeatSendFailed();
+      const expectedMs = HEARTBEAT_LATE_FACTOR * this.options.heartbeatIntervalMs;
+      this.logger.warn({ 'to': formatIdHex(message.to), 'expected-duration': `${expectedMs}ms`,
+        'exceeded-duration': `${(nowMs - lastMs - expectedMs).toFixed(1)}ms` },
+      'leader failed to send out heartbeat on time; took too long, leader is overloaded likely from slow disk');
+    }
+  }
+
+  /** Asks raft for a read index; a round asked again (unanswered in time) is a slow read index, as etcd counts. */
+  private requestReadIndex(ctx: Uint8Array): void {
+    if (Buffer.compare(ctx, this.lastReadIndexCtx) <= 0) this.metrics.slowReadIndex();
+    else this.lastReadIndexCtx = Buffer.from(ctx);
+    this.driver.node.readIndex(ctx);
+  }
+
+  /** The raft snapshot trigger, timed when it saved a snapshot (etcd_debugging_snap_save_total_duration_seconds). */
+  private async timedMaybeSnapshot(): Promise<void> {
+    const before = this.boot.storage.snapshot().metadata.index;
+    const started = performance.now();
+    await this.snapshots.maybeSnapshot(this.boot.storage, this.backend);
+    if (this.boot.storage.snapshot().metadata.index !== before) this.metrics.snapSaveMs(performance.now() - started);
   }
 
   private fail(error: unknown): void {

@@ -4,9 +4,11 @@
  * byte-for-byte copy of every bucket.
  */
 import { BUCKET_NAMES, isBucketName, type BucketName } from '../backend/buckets.js';
-import type { Backend } from '../backend/backend.js';
+import type { Backend, BackendReadView } from '../backend/backend.js';
+import { assert } from '../base/assert.js';
 import type { BboltBucket } from './bbolt/writer.js';
 import { writeBbolt } from './bbolt/writer.js';
+import { streamBbolt, type BboltSource, type BboltStream, type StreamWriteOptions } from './bbolt/stream-writer.js';
 import { appendHash } from './snapshot-file.js';
 
 const encoder = new TextEncoder();
@@ -27,6 +29,33 @@ export function backendBuckets(backend: Backend): BboltBucket[] {
 /** The snapshot file of `backend`: a bbolt database plus its sha256 trailer. Throws backend errors. */
 export function backendSnapshotBytes(backend: Backend): Uint8Array {
   return appendHash(writeBbolt(backendBuckets(backend)));
+}
+
+/** A BboltSource over every bucket of a backend read view (see Backend.openReadView). */
+export function viewSource(view: BackendReadView): BboltSource {
+  const decoder = new TextDecoder();
+  return {
+    bucketNames: BUCKET_NAMES.map((name) => encoder.encode(name)),
+    read(name, after, limits) {
+      const bucket = decoder.decode(name);
+      assert(isBucketName(bucket), `unknown bucket ${bucket}`);
+      return view.readAfter(bucket, after, limits.bytes, limits.entries);
+    },
+    readSizes(name, after, limits) {
+      const bucket = decoder.decode(name);
+      assert(isBucketName(bucket), `unknown bucket ${bucket}`);
+      return view.sizesAfter(bucket, after, limits.bytes, limits.entries);
+    },
+  };
+}
+
+/**
+ * Plans the bbolt database of `view` (one pass over it, yielding to the event loop between chunks) and
+ * returns its size and its pages (a second pass). The view must stay open until the pages are consumed.
+ * Throws backend errors; the generator throws AssertionError if the view changed (it cannot).
+ */
+export function streamBackendDb(view: BackendReadView, options: StreamWriteOptions = {}): Promise<BboltStream> {
+  return streamBbolt(viewSource(view), options);
 }
 
 /**

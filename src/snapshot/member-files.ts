@@ -1,25 +1,17 @@
 /**
- * What a fresh tetcd member data dir holds besides the backend, written the way tetcd's server writes
- * and reads it (src/server/bootstrap.ts, snap-store.ts, membership/*; src/snapshot may not import
- * src/server, so the small formats are repeated here): member and cluster ids computed as etcd does,
- * member records as etcd's JSON, and raft snapshot metadata files `<term:016x>-<index:016x>.snap` holding
- * JSON plus a CRC32C line.
+ * Membership inputs of a restore: `--initial-cluster` parsing and the member records written into the
+ * restored backend. The record JSON and the snapshot metadata files are the server's own formats, from
+ * src/platform (member-record.ts, snap-files.ts), so restore and server cannot drift apart.
  */
-import { open, rename } from 'node:fs/promises';
-import { join } from 'node:path';
-import { crc32c } from '../base/crc32c.js';
 import type { MemberId } from '../base/ids.js';
-import type { ConfState } from '../raft/types.js';
-
-const encoder = new TextEncoder();
+import { encodeMemberJson } from '../platform/member-record.js';
 
 /** A member of `--initial-cluster`. */
 export interface InitialMember { name: string; peerUrls: string[] }
 
-/** etcd's member record JSON (`members` bucket); the id is written as a bare uint64. */
+/** etcd's member record JSON (`members` bucket) for a member of a new cluster (no client URLs yet). */
 export function memberJson(id: MemberId, member: InitialMember): string {
-  return `{"id":${BigInt.asUintN(64, id).toString()},"peerURLs":${JSON.stringify(member.peerUrls)},` +
-    `"name":${JSON.stringify(member.name)}}`;
+  return encodeMemberJson({ id, name: member.name, peerUrls: member.peerUrls, clientUrls: [], isLearner: false });
 }
 
 /**
@@ -38,26 +30,4 @@ export function parseInitialCluster(text: string): InitialMember[] {
     else existing.peerUrls.push(url);
   }
   return members;
-}
-
-/** Writes snapshot metadata as tetcd's snap store does (temp file, fsync, rename). Throws fs errors. */
-export async function writeSnapMetadata(dir: string, index: number, term: number, confState: ConfState): Promise<void> {
-  const name = `${term.toString(16).padStart(16, '0')}-${index.toString(16).padStart(16, '0')}.snap`;
-  const body = JSON.stringify({
-    index, term,
-    confState: {
-      voters: confState.voters.map(String), learners: confState.learners.map(String),
-      votersOutgoing: confState.votersOutgoing.map(String), learnersNext: confState.learnersNext.map(String),
-      autoLeave: confState.autoLeave,
-    },
-  });
-  const temp = join(dir, `${name}.tmp`);
-  const handle = await open(temp, 'w');
-  try {
-    await handle.writeFile(`${body}\ncrc32c:${crc32c(encoder.encode(body)).toString(16)}\n`);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(temp, join(dir, name));
 }

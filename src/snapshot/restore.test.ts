@@ -3,7 +3,8 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { CorruptionError } from '../base/errors.js';
+import { CorruptionError, isEtcdError } from '../base/errors.js';
+import { encodeRevision } from '../mvcc/revision.js';
 import { closeStore, dec, openStore, put, show, tempDbPath } from '../mvcc/test-util.js';
 import { Wal } from '../wal/wal.js';
 import { backendSnapshotBytes } from './backend-image.js';
@@ -101,6 +102,11 @@ test('--bump-revision with --mark-compacted moves the revision and compacts ther
     assert.equal(opened.store.currentRevision(), 15);
     assert.equal(opened.store.compactRevision(), 15);
     assert.deepEqual(show(opened.store, 'a', '\0'), ['a=3@2/4/2', 'b=2@3/3/1', 'c=4@5/5/1']);
+    // etcdutl's marker: an empty value at {15, 0} in `key`; a watch from an old revision is compacted.
+    assert.equal(opened.backend.get('key', encodeRevision(15, 0))?.length, 0);
+    assert.throws(() => opened.store.eventsBetween(5, 15), (e: unknown) => isEtcdError(e, 'ERR_COMPACTED'));
+    put(opened.store, 'd', '5');
+    assert.equal(opened.store.currentRevision(), 16);
   } finally {
     await closeStore(opened);
   }

@@ -19,7 +19,8 @@ import { Wal } from '../wal/wal.js';
 import { loadBuckets } from './backend-image.js';
 import { readBbolt } from './bbolt/reader.js';
 import { computeClusterId, computeMemberId } from '../platform/member-ids.js';
-import { memberJson, parseInitialCluster, writeSnapMetadata } from './member-files.js';
+import { memberJson, parseInitialCluster } from './member-files.js';
+import { saveSnapMetadata } from '../platform/snap-files.js';
 import { splitSnapshot, verifySnapshotHash } from './snapshot-file.js';
 import { lastMainRevision } from './status.js';
 
@@ -182,6 +183,9 @@ async function writeBackend(dbPath: string, buckets: Map<string, Array<[Uint8Arr
       log('bumping latest revision', { 'latest-revision': latest, 'bump-amount': options.bumpRevision,
         'new-latest-revision': latest + options.bumpRevision });
       latest += options.bumpRevision;
+      // etcdutl 3.6 (revbump): an empty value at revision {latest+bump, 0} in `key` moves the store's
+      // newest revision, and scheduledCompactRev there makes the server compact to it on start.
+      backend.put('key', encodeRevision(latest, 0), new Uint8Array(0));
       log('marking revision compacted', { revision: latest });
       backend.put('meta', META_SCHEDULED_COMPACT, encodeRevision(latest, 0));
     }
@@ -195,7 +199,7 @@ async function writeBackend(dbPath: string, buckets: Map<string, Array<[Uint8Arr
 async function writeRaftState(snapDir: string, walDir: string, self: bigint, clusterId: bigint,
   voters: bigint[]): Promise<void> {
   const confState: ConfState = { voters, learners: [], votersOutgoing: [], learnersNext: [], autoLeave: false };
-  await writeSnapMetadata(snapDir, SNAPSHOT_INDEX, SNAPSHOT_TERM, confState);
+  await saveSnapMetadata(snapDir, { index: SNAPSHOT_INDEX, term: SNAPSHOT_TERM, confState }, false);
   const metadata = JSON.stringify({ memberId: formatIdHex(self), clusterId: formatIdHex(clusterId) });
   const wal = await Wal.create(walDir, new TextEncoder().encode(metadata));
   try {

@@ -9,6 +9,7 @@ import { EtcdClient, EtcdClientError } from '../../client/index.js';
 import type { EtcdClientOptions } from '../../client/index.js';
 import { CtlExit, ExitCode } from './errors.js';
 import type { GlobalOptions } from './global-flags.js';
+import { promptedCredentials } from './prompt.js';
 
 const GRPC_CODE_NAMES = ['OK', 'Canceled', 'Unknown', 'InvalidArgument', 'DeadlineExceeded', 'NotFound',
   'AlreadyExists', 'PermissionDenied', 'ResourceExhausted', 'FailedPrecondition', 'Aborted', 'OutOfRange',
@@ -84,7 +85,7 @@ export function credentials(globals: GlobalOptions): { name: string; password: s
  */
 export async function connect(globals: GlobalOptions, endpoints = globals.endpoints,
   extra: Partial<EtcdClientOptions> = {}): Promise<EtcdClient> {
-  const creds = credentials(globals);
+  const creds = (await promptedCredentials(globals)) ?? credentials(globals);
   let client: EtcdClient;
   try {
     client = new EtcdClient({ ...clientOptions(globals, endpoints), ...(creds !== undefined ? { auth: creds } : {}),
@@ -96,6 +97,10 @@ export async function connect(globals: GlobalOptions, endpoints = globals.endpoi
     await client.dial();
   } catch (error) {
     client.close();
+    // clientv3 ignores ErrAuthNotEnabled when it fetches a token: go on without credentials.
+    if (creds !== undefined && error instanceof EtcdClientError && error.etcdCode === 'ERR_AUTH_NOT_ENABLED') {
+      return connect({ ...globals, user: '', password: '' }, endpoints, extra);
+    }
     if (error instanceof EtcdClientError && error.method !== 'dial') {
       throw new CtlExit(ExitCode.BAD_CONNECTION, errorText(error));
     }

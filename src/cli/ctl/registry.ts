@@ -4,6 +4,10 @@
  */
 import { commandPath, linkParents } from './command.js';
 import type { CtlCommand, RunContext } from './command.js';
+import { checkCommand } from './commands/check-datascale.js';
+import { checkPerfCommand } from './commands/check-perf.js';
+import { completionCommand } from './commands/completion.js';
+import { migrateCommand } from './commands/migrate.js';
 import { clusterCommands } from './commands/cluster.js';
 import { endpointCommands } from './commands/endpoint.js';
 import { extraCommands } from './commands/extra.js';
@@ -91,7 +95,7 @@ function addPlaceholders(root: CtlCommand): void {
 export function buildCommandTree(): CtlCommand {
   const root: CtlCommand = { name: 'etcdctl', use: 'etcdctl', short: 'A simple command line client for etcd3.',
     children: [...kvCommands(), txnCommand(), ...endpointCommands(), ...clusterCommands(), ...extraCommands(),
-      snapshotCommand()] };
+      snapshotCommand(), checkCommand(checkPerfCommand()), completionCommand(), migrateCommand()] };
   root.children!.push({ name: 'help', use: 'help [command]', short: 'Help about any command',
     run: (ctx, args) => {
       let target: CtlCommand = root;

@@ -114,3 +114,27 @@ test('fragmentResponse splits only large multi-event responses, keeping order', 
   const huge = fragmentResponse({ ...response, events: [50, 50] }, 20, sizes);
   assert.deepEqual(huge.map((p) => [p.events, p.fragment]), [[[50], true], [[50], false]], 'one event per piece at least');
 });
+
+test('gauges: watchers, streams, slow watchers and pending events follow etcd\'s meaning', async () => {
+  const t = await setup(1);
+  const gauges = () => t.watch.gauges();
+  assert.deepEqual(gauges(), { watchers: 0, streams: 1, slowWatchers: 0, pendingEvents: 0 });
+  const other = new WatchStream(t.watch, () => undefined);
+  const a = t.stream.create(create('k'));
+  t.stream.create(create('j'));
+  other.create(create('k'));
+  assert.deepEqual(gauges(), { watchers: 3, streams: 2, slowWatchers: 0, pendingEvents: 0 });
+  apply(t.store, t.watch, [['k', '1'], ['x', '0']]);
+  assert.equal(gauges().pendingEvents, 2, 'one event queued per stream watching k');
+  apply(t.store, t.watch, [['k', '2']]);
+  assert.equal(gauges().slowWatchers, 1, 'the full stream\'s watcher of k fell back to catch-up');
+  assert.equal(gauges().pendingEvents, 3);
+  drain(t.stream);
+  assert.equal(gauges().pendingEvents, 2, 'taking an output releases its events');
+  t.stream.cancel(a);
+  assert.equal(gauges().watchers, 2);
+  other.close();
+  assert.deepEqual(gauges(), { watchers: 1, streams: 1, slowWatchers: 0, pendingEvents: 0 });
+  await t.done();
+  assert.equal(t.watch.gauges().streams, 0);
+});

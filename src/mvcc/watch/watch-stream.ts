@@ -44,7 +44,9 @@ export class WatchStream implements WatchSink {
     private readonly store: WatchableStore,
     private readonly onReadable: () => void,
     private readonly eventBufferMax = WATCH_STREAM_EVENT_BUFFER,
-  ) {}
+  ) {
+    store.streamsChanged(1);
+  }
 
   get watcherCount(): number {
     return this.watchers.size;
@@ -113,6 +115,7 @@ export class WatchStream implements WatchSink {
   take(): WatchOutput | undefined {
     const output = this.queue.shift();
     if (output === undefined) return undefined;
+    if (output.events.length > 0) this.store.pendingEventsChanged(-output.events.length);
     if (isControl(output)) this.queuedControls--;
     else this.queuedEvents--;
     return output;
@@ -135,7 +138,10 @@ export class WatchStream implements WatchSink {
     this.closed = true;
     for (const watcher of this.watchers.values()) this.store.cancel(watcher);
     this.watchers.clear();
+    const pending = this.queue.reduce((sum, output) => sum + output.events.length, 0);
+    if (pending > 0) this.store.pendingEventsChanged(-pending);
     this.queue.length = 0;
+    this.store.streamsChanged(-1);
   }
 
   // ---- WatchSink (called by the store) -----------------------------------------------------------
@@ -145,6 +151,7 @@ export class WatchStream implements WatchSink {
     if (this.queuedEvents >= this.eventBufferMax) return false;
     this.queue.push(output);
     this.queuedEvents++;
+    if (output.events.length > 0) this.store.pendingEventsChanged(output.events.length);
     if (this.queue.length === 1) this.onReadable();
     return true;
   }
@@ -165,6 +172,7 @@ export class WatchStream implements WatchSink {
       if (output.watchId === id && !output.created) {
         if (isControl(output)) this.queuedControls--;
         else this.queuedEvents--;
+        if (output.events.length > 0) this.store.pendingEventsChanged(-output.events.length);
         continue;
       }
       this.queue[write++] = output;

@@ -38,6 +38,18 @@ export interface WatchStats {
 }
 
 /**
+ * etcd's watch gauges (etcd_debugging_mvcc_watcher_total, _watch_stream_total, _slow_watcher_total,
+ * _pending_events_total): live watchers, open streams, unsynced (slow or catching-up) watchers, and
+ * events queued in streams but not yet taken by their transport.
+ */
+export interface WatchGauges {
+  watchers: number;
+  streams: number;
+  slowWatchers: number;
+  pendingEvents: number;
+}
+
+/**
  * etcd's watchable store. Synced watchers get live events from notify() (called in the apply turn,
  * never blocking: a watcher whose stream buffer is full moves to unsynced); unsynced watchers catch
  * up from history in bounded batches and rejoin the synced group when they reach the current
@@ -54,6 +66,8 @@ export class WatchableStore {
   private readonly batchWatchers: number;
   private readonly batchRevisions: number;
   private readonly counters = { slowWatcherMoves: 0, compactionCancels: 0 };
+  private openStreams = 0;
+  private queuedEvents = 0;
 
   constructor(private readonly history: () => WatchHistory, options: WatchableStoreOptions = {}) {
     this.lastRevision = history().currentRevision();
@@ -106,6 +120,26 @@ export class WatchableStore {
 
   stats(): WatchStats {
     return { synced: this.synced.size, unsynced: this.unsynced.size, ...this.counters };
+  }
+
+  /** The values of etcd's watch gauges (read at scrape time). */
+  gauges(): WatchGauges {
+    return {
+      watchers: this.synced.size + this.unsynced.size, streams: this.openStreams,
+      slowWatchers: this.unsynced.size, pendingEvents: this.queuedEvents,
+    };
+  }
+
+  /** A WatchStream opened (+1) or closed (-1). */
+  streamsChanged(delta: 1 | -1): void {
+    this.openStreams += delta;
+    assert(this.openStreams >= 0, 'more watch streams closed than opened');
+  }
+
+  /** Events queued in (positive) or taken from / dropped by (negative) a stream. */
+  pendingEventsChanged(delta: number): void {
+    this.queuedEvents += delta;
+    assert(this.queuedEvents >= 0, 'more watch events taken than queued');
   }
 
   /**

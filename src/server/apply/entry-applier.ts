@@ -79,6 +79,9 @@ export class EntryApplier {
     this.latestConfState = confState;
   }
 
+  /** Called for each request whose apply took longer than the warning threshold (etcd_server_slow_apply_total). */
+  onSlowApply: (() => void) | undefined;
+
   /** Subscribes to the events of applied writes (called synchronously inside the apply turn). */
   onEvents(listener: EventsListener): void {
     this.eventListeners.push(listener);
@@ -121,6 +124,7 @@ export class EntryApplier {
     const result = this.dispatch(request, entry.index);
     const tookMs = performance.now() - started;
     if (tookMs > this.warnApplyMs) {
+      this.onSlowApply?.();
       this.logger.warn({ 'took': `${tookMs.toFixed(1)}ms`, 'expected-duration': `${this.warnApplyMs}ms`, index: entry.index },
         'apply request took too long');
     }

@@ -5,47 +5,22 @@
  */
 import type { RunContext } from '../command.js';
 import { CtlExit, ExitCode } from '../errors.js';
+import { readSecret } from '../prompt.js';
 import { LineReader } from './stdin.js';
 
-/** Reads one line from stdin without echo when stdin is a terminal. Resolves '' at EOF. */
-async function readSecretLine(reader: LineReader): Promise<string> {
-  const tty = process.stdin.isTTY;
-  if (tty) process.stdin.setRawMode(true);
-  try {
-    if (!tty) return ((await reader.readLine()) ?? '').replace(/\r?\n$/, '');
-    let text = '';
-    for (;;) {
-      const chunk = await reader.readLine();
-      if (chunk === null) return text;
-      text += chunk;
-      const end = text.search(/[\r\n]/);
-      if (end >= 0) return text.slice(0, end);
-    }
-  } finally {
-    if (tty) process.stdin.setRawMode(false);
-  }
-}
-
 /**
- * Prompts for the password of `name` (twice when `confirm`). Throws CtlExit(BAD_ARGS) on an empty
- * password or a mismatch, as etcdctl's readPasswordInteractive.
+ * Prompts for the password of `name` (twice when `confirm`) on the terminal without echo (see
+ * ../prompt.ts). Throws CtlExit(BAD_ARGS) on an empty password or a mismatch, as etcdctl's
+ * readPasswordInteractive.
  */
 export async function readPassword(ctx: RunContext, name: string, confirm: boolean): Promise<string> {
-  const reader = new LineReader();
-  try {
-    ctx.out.stdout(`Password of ${name}: `);
-    const first = await readSecretLine(reader);
-    ctx.out.stdout('\n');
-    if (first === '') throw new CtlExit(ExitCode.BAD_ARGS, 'empty password');
-    if (!confirm) return first;
-    ctx.out.stdout(`Type password of ${name} again for confirmation: `);
-    const second = await readSecretLine(reader);
-    ctx.out.stdout('\n');
-    if (first !== second) throw new CtlExit(ExitCode.BAD_ARGS, 'given passwords are different');
-    return first;
-  } finally {
-    await reader.close();
-  }
+  const write = (text: string): void => { ctx.out.stdout(text); };
+  const first = await readSecret(`Password of ${name}: `, write);
+  if (first === '') throw new CtlExit(ExitCode.BAD_ARGS, 'empty password');
+  if (!confirm) return first;
+  const second = await readSecret(`Type password of ${name} again for confirmation: `, write);
+  if (first !== second) throw new CtlExit(ExitCode.BAD_ARGS, 'given passwords are different');
+  return first;
 }
 
 /** The first whitespace-separated word of stdin ('' when there is none). */

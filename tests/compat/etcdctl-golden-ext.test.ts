@@ -82,9 +82,7 @@ test('elect -l observes leaders like etcdctl', async () => {
   assert.equal(outputs[0], 'listen-e/k1\nv1\nlisten-e/k2\nv2\n');
 });
 
-// todo: tetcdctl's `watch -i` ignores the exec form (commands/watch.ts runInteractive passes no exec
-// command and keeps the words after `--` as watch arguments), so it prints nothing here.
-test('watch -i exec form runs the command like etcdctl', { todo: 'watch -i exec form not implemented' }, async () => {
+test('watch -i exec form runs the command like etcdctl', async () => {
   assert.ok(pair !== undefined, 'servers started');
   const outputs = await Promise.all(pair.sides.map(async (side) => {
     const ep = side.server.endpoint;

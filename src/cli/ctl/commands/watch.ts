@@ -118,37 +118,54 @@ function envWatchArgs(watchArgs: string[]): string[] {
 
 async function runInteractive(ctx: RunContext, client: EtcdClient): Promise<number> {
   const reader = new LineReader();
-  const running: Promise<void>[] = [];
   for (;;) {
     const raw = await reader.readLine();
-    if (raw === null) throw new CtlExit(ExitCode.INVALID_INPUT, 'Error reading watch request line: EOF');
+    if (raw === null) {
+      // etcdctl exits at the end of its input even while watches are open.
+      ctx.out.stderr('Error: Error reading watch request line: EOF\n');
+      process.exit(ExitCode.INVALID_INPUT);
+    }
     const line = raw.replace(/\n$/, '');
-    const words = argify(line);
-    if (words[0] !== 'watch') {
-      ctx.out.stderr(`Invalid command ${line} (only support watch)\n`);
-      continue;
-    }
-    if (words.length < 2) {
-      ctx.out.stderr(`Invalid command ${line} (command type or key is not provided)\n`);
-      continue;
-    }
-    const o: WatchOptions = { prefix: false, rev: 0, prevKv: false, progressNotify: false };
-    const rest: string[] = [];
-    for (const [i, w] of words.slice(1).entries()) {
-      if (w === '--prefix') o.prefix = true;
-      else if (w === '--prev-kv') o.prevKv = true;
-      else if (w.startsWith('--rev=')) o.rev = Number(w.slice(6));
-      else if (w === '--rev' && i + 2 < words.length) o.rev = Number(words[i + 2]);
-      else rest.push(w);
-    }
-    let request: pb.WatchCreateRequest;
-    try {
-      request = createRequest(rest, o);
-    } catch (error) {
-      ctx.out.stderr(`Invalid command ${line} (${(error as Error).message})\n`);
-      continue;
-    }
-    running.push(watchLoop(ctx, client, request, []).catch(() => undefined));
+    const request = interactiveRequest(ctx, line);
+    if (request === undefined) continue;
+    void watchLoop(ctx, client, request.watch, request.execArgs).catch(() => undefined);
+  }
+}
+
+/** Parses one `watch [options] <key> [range_end] [--] [exec-command ...]` line; undefined after an error line. */
+function interactiveRequest(ctx: RunContext, line: string):
+  { watch: pb.WatchCreateRequest; execArgs: string[] } | undefined {
+  const words = argify(line);
+  if (words[0] !== 'watch') {
+    ctx.out.stderr(`Invalid command ${line} (only support watch)\n`);
+    return undefined;
+  }
+  if (words.length < 2) {
+    ctx.out.stderr(`Invalid command ${line} (command type or key is not provided)\n`);
+    return undefined;
+  }
+  const dash = words.indexOf('--');
+  const watchWords = dash >= 0 ? words.slice(1, dash) : words.slice(1);
+  const execArgs = dash >= 0 ? words.slice(dash + 1) : [];
+  if (dash >= 0 && execArgs.length === 0) {
+    ctx.out.stderr(`Invalid command ${line} (bad number of arguments (found separator --, but no commands))\n`);
+    return undefined;
+  }
+  const o: WatchOptions = { prefix: false, rev: 0, prevKv: false, progressNotify: false };
+  const rest: string[] = [];
+  for (let i = 0; i < watchWords.length; i++) {
+    const w = watchWords[i]!;
+    if (w === '--prefix') o.prefix = true;
+    else if (w === '--prev-kv') o.prevKv = true;
+    else if (w.startsWith('--rev=')) o.rev = Number(w.slice(6));
+    else if (w === '--rev' && i + 1 < watchWords.length) o.rev = Number(watchWords[++i]);
+    else rest.push(w);
+  }
+  try {
+    return { watch: createRequest(rest, o), execArgs };
+  } catch (error) {
+    ctx.out.stderr(`Invalid command ${line} (${(error as Error).message})\n`);
+    return undefined;
   }
 }
 

@@ -9,6 +9,8 @@
  * never larger than the client's, so the decoder never evicts an entry the encoder still references.
  * Header blocks split over CONTINUATION frames are reassembled into one HEADERS frame.
  */
+import { decodeHuffman } from './hpack-huffman.js';
+
 const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
 const FRAME_HEADERS = 0x1;
 const FRAME_CONTINUATION = 0x9;
@@ -152,4 +154,45 @@ export function rewriteBlock(block: Buffer): Buffer {
     }
   }
   return Buffer.concat(out);
+}
+
+/** Characters nghttp2 accepts in :authority (RFC 3986 authority: unreserved, sub-delims, ':', '@', '[', ']', '%'). */
+const AUTHORITY_CHARS = /^[A-Za-z0-9\-._~!$&'()*+,;=:@[\]%]*$/;
+
+/**
+ * True if nghttp2 would refuse a :authority in this header block (so the connection needs the
+ * rewriting relay), or if the block cannot be read. Literal names spelled ':authority' count as refused.
+ */
+export function blockNeedsRewrite(block: Buffer): boolean {
+  try {
+    let i = 0;
+    while (i < block.length) {
+      const byte = block[i]!;
+      if ((byte & 0x80) !== 0) { i = readInteger(block, i, 7)[1]; continue; }
+      if ((byte & 0xe0) === 0x20) { i = readInteger(block, i, 5)[1]; continue; }
+      const [nameIndex, afterName] = readInteger(block, i, (byte & 0xc0) === 0x40 ? 6 : 4);
+      let nameIsAuthority = nameIndex === 1;
+      i = afterName;
+      if (nameIndex === 0) {
+        const name = readString(block, i);
+        nameIsAuthority = name.value.toString('latin1') === ':authority';
+        i = name.next;
+      }
+      const value = readString(block, i);
+      i = value.next;
+      if (nameIsAuthority && !AUTHORITY_CHARS.test(value.value.toString('latin1'))) return true;
+    }
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/** Reads an HPACK string literal (plain or Huffman-coded) at `offset`. Throws on malformed input. */
+function readString(block: Buffer, offset: number): { value: Buffer; next: number } {
+  const huffman = (block[offset]! & 0x80) !== 0;
+  const next = skipString(block, offset);
+  const start = readInteger(block, offset, 7)[1];
+  const raw = block.subarray(start, next);
+  return { value: huffman ? decodeHuffman(raw) : raw, next };
 }

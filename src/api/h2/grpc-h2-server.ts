@@ -122,44 +122,54 @@ export class GrpcH2Server {
     } };
   }
 
+  /**
+   * Unary and server-streaming calls: the handler runs as soon as the request message is complete, without
+   * waiting for the client's END_STREAM (one event-loop turn later), as grpc-go does; later messages are
+   * ignored.
+   */
   private serveSingleRequest(stream: http2.ServerHttp2Stream, reader: MessageReader, call: H2Call,
     method: grpc.MethodDefinition<unknown, unknown>, handler: AnyHandler, fail: (error: unknown) => void): void {
-    let request: Buffer | undefined;
+    let dispatched = false;
     let failed = false;
     stream.on('data', (chunk: Buffer) => {
-      if (failed) return;
+      if (failed || dispatched) return;
+      let messages: Buffer[];
       try {
-        const messages = reader.push(chunk);
-        if (messages.length > 0 && request === undefined) request = messages[0];
+        messages = reader.push(chunk);
       } catch (error) {
         failed = true;
         fail(error);
+        return;
       }
+      if (messages.length === 0) return;
+      dispatched = true;
+      this.dispatch(call, method, handler, messages[0]!, fail);
     });
     stream.on('end', () => {
-      if (failed) return;
-      if (request === undefined) {
-        fail(new GrpcCallError(GrpcStatus.INTERNAL, 'grpc: request message missing'));
+      if (failed || dispatched) return;
+      fail(new GrpcCallError(GrpcStatus.INTERNAL, 'grpc: request message missing'));
+    });
+  }
+
+  private dispatch(call: H2Call, method: grpc.MethodDefinition<unknown, unknown>, handler: AnyHandler,
+    request: Buffer, fail: (error: unknown) => void): void {
+    try {
+      call.request = method.requestDeserialize(request);
+    } catch (error) {
+      fail(error);
+      return;
+    }
+    if (method.responseStream) {
+      handler(call);
+      return;
+    }
+    handler(call, (error, value) => {
+      if (error !== null && error !== undefined) {
+        call.emit('error', error);
         return;
       }
-      try {
-        call.request = method.requestDeserialize(request);
-      } catch (error) {
-        fail(error);
-        return;
-      }
-      if (method.responseStream) {
-        handler(call);
-        return;
-      }
-      handler(call, (error, value) => {
-        if (error !== null && error !== undefined) {
-          call.emit('error', error);
-          return;
-        }
-        call.write(value);
-        call.end();
-      });
+      call.write(value);
+      call.end();
     });
   }
 }

@@ -65,7 +65,9 @@ export async function startEtcd(config: ServerConfig,
     }, handler, logger);
     return transport;
   }, metrics);
-  configureDashboard(server, { enabled: config.enableDashboard !== false, clientCertAuth: config.clientTls.clientCertAuth });
+  configureDashboard(server, {
+    enabled: config.enableDashboard !== false, clientCertAuth: config.clientTls.clientCertAuth,
+  });
   const peerTransport: PeerTransport = transport!;
   const clientPorts: number[] = [];
   const grpcOptions = {

@@ -55,7 +55,7 @@ export function createGateway(routes: GatewayRoutes, metrics?: GrpcMetricsHooks)
       response.writeHead(405, TEXT_HEADERS);
       response.end('Method Not Allowed\n');
     } else if (!isReadable(request) || !isWritable(response)) {
-      replyError(response, { code: GrpcStatus.UNIMPLEMENTED, details: 'the JSON gateway is served over HTTP/1.1' });
+      replyError(response, { code: GrpcStatus.UNIMPLEMENTED, details: 'the JSON gateway needs a readable request' });
     } else if (route.handler === undefined) {
       replyError(response, { code: GrpcStatus.UNIMPLEMENTED, details: `unknown method ${grpcPath}` });
     } else {

@@ -41,24 +41,51 @@ export type HttpHandler = (request: HttpRequestLike, response: HttpResponseLike)
 export type CertlessHttpHandler = (request: HttpRequestLike, response: HttpResponseLike,
   verifiedClientCert: boolean) => boolean;
 
-/** Adapts a plain (non-gRPC) HTTP/2 stream to the request/response shape the endpoints use. */
+/**
+ * Adapts a plain (non-gRPC) HTTP/2 stream to the request/response shape the endpoints use, including the
+ * readable/writable parts the JSON gateway needs (request body, streamed responses, close), so `/v3/...`
+ * works over h2c and h2 as over HTTP/1.1. A request body nobody reads is drained.
+ */
 function plainHttp2Exchange(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): [HttpRequestLike,
   HttpResponseLike] {
   stream.on('error', () => undefined);
-  stream.resume();
   let status = 200;
   let responseHeaders: Record<string, string> = {};
-  const request: HttpRequestLike = { url: String(headers[':path'] ?? '/'),
-    method: String(headers[':method'] ?? 'GET'), headers };
-  const response: HttpResponseLike = {
-    writeHead: (code, extra) => { status = code; responseHeaders = extra ?? {}; },
-    end: (body) => {
-      if (stream.destroyed) return;
-      stream.respond({ ':status': status, ...responseHeaders });
-      stream.end(body ?? '');
-    },
+  let headersSent = false;
+  const sendHeaders = (): void => {
+    if (headersSent || stream.destroyed) return;
+    headersSent = true;
+    stream.respond({ ':status': status, ...responseHeaders });
   };
-  return [request, response];
+  const request = {
+    url: String(headers[':path'] ?? '/'), method: String(headers[':method'] ?? 'GET'), headers,
+    socket: stream.session?.socket,
+    on(event: string, listener: (...args: unknown[]) => void) { stream.on(event, listener); return request; },
+    setEncoding(encoding: BufferEncoding) { stream.setEncoding(encoding); return request; },
+  };
+  const response = {
+    get headersSent(): boolean { return headersSent; },
+    writeHead(code: number, extra?: Record<string, string>) {
+      status = code;
+      responseHeaders = extra ?? {};
+      return response;
+    },
+    write(chunk: string | Uint8Array): boolean {
+      sendHeaders();
+      return stream.destroyed ? false : stream.write(chunk);
+    },
+    end(body?: string) {
+      if (stream.destroyed) return response;
+      sendHeaders();
+      stream.end(body ?? '');
+      return response;
+    },
+    on(event: string, listener: (...args: unknown[]) => void) { stream.on(event, listener); return response; },
+    once(event: string, listener: (...args: unknown[]) => void) { stream.once(event, listener); return response; },
+  };
+  // The handler runs right after this returns; one that did not start reading the body gets it drained.
+  setImmediate(() => { if (stream.listenerCount('data') === 0) stream.resume(); });
+  return [request as HttpRequestLike, response];
 }
 
 /** gRPC status UNAUTHENTICATED (a call without a verified client certificate when one is required). */

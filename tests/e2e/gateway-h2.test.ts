@@ -39,7 +39,8 @@ async function startMember(name: string, scheme: 'http' | 'https', extra: string
 }
 
 /** One POST over an HTTP/2 session; resolves with the status and the whole body. */
-function post(session: http2.ClientHttp2Session, path: string, body: string): Promise<{ status: number; body: string }> {
+function post(session: http2.ClientHttp2Session, path: string, body: string):
+  Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const stream = session.request({ ':method': 'POST', ':path': path, 'content-type': 'application/json' });
     let status = 0;

@@ -38,12 +38,17 @@ export function maintenanceHandlers(server: EtcdServer, probe: LeaderProbe): grp
     }), 'learner-ok'),
     hash: unary(probe, async (_request, call) => {
       await requireAdmin(call);
-      return HashResponse.create({ header: server.header(), hash: server.store.hash() });
+      const started = performance.now();
+      const hash = server.store.hash();
+      server.metrics.hashMs(performance.now() - started, false);
+      return HashResponse.create({ header: server.header(), hash });
     }),
     hashKV: unary(probe, async (request, call) => {
       await requireAdmin(call);
       const { revision } = request as HashKVRequest;
+      const started = performance.now();
       const result = server.store.hashByRevision(revision);
+      server.metrics.hashMs(performance.now() - started, true);
       return HashKVResponse.create({
         header: server.header(), hash: result.hash, compactRevision: result.compactRevision,
         hashRevision: result.revision,

@@ -8,7 +8,7 @@
  *   metrics.bindSource(source);            // once the server exists
  *   const text = await metrics.render();   // GET /metrics body, content type metrics.contentType
  */
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, exponentialBuckets } from 'prom-client';
 import type {
   GrpcMetricsHooks, GrpcType, MetricsSource, PeerMetricsHooks, ServerMetricsHooks, WatchGaugeValues,
@@ -351,6 +351,10 @@ function createSourceGauges(r: Registers, source: () => MetricsSource | undefine
     const used = openFdCount();
     if (used !== undefined) this.set(used);
   } });
+  new Gauge({ name: 'os_fd_limit', help: 'The file descriptor limit.', registers: r, collect() {
+    const limit = openFdLimit();
+    if (limit !== undefined) this.set(limit);
+  } });
 }
 
 function createInfoGauges(r: Registers, serverVersion: string, source: () => MetricsSource | undefined): void {
@@ -372,6 +376,17 @@ function createInfoGauges(r: Registers, serverVersion: string, source: () => Met
 }
 
 /** Open file descriptors of this process (Linux /proc), undefined elsewhere. */
+/** The soft limit on open files (`Max open files` in /proc/self/limits); undefined off Linux or if unlimited. */
+function openFdLimit(): number | undefined {
+  try {
+    const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
+    const soft = line === undefined ? undefined : /^Max open files\s+(\d+)/.exec(line)?.[1];
+    return soft === undefined ? undefined : Number(soft);
+  } catch {
+    return undefined;
+  }
+}
+
 function openFdCount(): number | undefined {
   try {
     return readdirSync('/proc/self/fd').length;

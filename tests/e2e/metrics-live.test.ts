@@ -70,7 +70,7 @@ async function metricUntil(clientUrl: string, name: string, predicate: (value: n
   }
 }
 
-test('one member: slow apply, lease expiry and snapshot durations move', async () => {
+test('one member: slow apply, lease expiry, snapshot and hash durations move', async () => {
   const server = await ServerProcess.start({ kind: 'tetcd', name: 'metrics-live',
     extraArgs: ['--experimental-warning-apply-duration', '1ns', '--snapshot-count', '5'] });
   cleanups.push(() => server.cleanup());
@@ -87,6 +87,10 @@ test('one member: slow apply, lease expiry and snapshot durations move', async (
   const saved = await runEtcdctl(server.endpoint, ['snapshot', 'save', join(server.rootDir, 'live.db')]);
   assert.equal(saved.exitCode, 0, saved.stderr);
   assert.ok(await metric(url, 'etcd_disk_backend_snapshot_duration_seconds_count') >= 1);
+  const hashed = await runEtcdctl(server.endpoint, ['endpoint', 'hashkv']);
+  assert.equal(hashed.exitCode, 0, hashed.stderr);
+  assert.ok(await metric(url, 'etcd_mvcc_hash_rev_duration_seconds_count') >= 1, 'HashKV times itself');
+  assert.ok(await metric(url, 'os_fd_limit') >= await metric(url, 'os_fd_used'), 'os_fd_limit is the open-files limit');
 
   await metricUntil(url, 'etcd_debugging_server_lease_expired_total', (v) => v >= 1);
   for (const gauge of ['watcher_total', 'watch_stream_total', 'slow_watcher_total', 'pending_events_total']) {

@@ -146,5 +146,7 @@ export function startK3sPromoter(config: ServerConfig, server: EtcdServer,
     isLeader: () => server.isLeader(),
     learners: () => server.memberList().filter((m) => m.isLearner).map((m) => ({ id: m.id, name: m.name })),
     promote: (id) => server.promoteMember(id),
+    remove: async (id) => { await server.cluster.memberRemove(id); },
+    nowMs: () => performance.now(),
   }, intervalMs, logger);
 }

@@ -7,7 +7,15 @@ class FakeTarget implements PromoterTarget {
   leader = true;
   members = new Map<bigint, { name: string; isLearner: boolean; ready: boolean }>();
   attempts: bigint[] = [];
+  removed: bigint[] = [];
+  clockMs = 0;
   isLeader(): boolean { return this.leader; }
+  nowMs(): number { return this.clockMs; }
+  remove(id: bigint): Promise<void> {
+    this.removed.push(id);
+    this.members.delete(id);
+    return Promise.resolve();
+  }
   learners(): Array<{ id: bigint; name: string }> {
     return [...this.members].filter(([, m]) => m.isLearner).map(([id, m]) => ({ id, name: m.name }));
   }
@@ -65,4 +73,29 @@ test('the timer runs rounds by itself', async () => {
 
 test('a non-positive interval is refused', () => {
   assert.throws(() => startLearnerPromoter(new FakeTarget(), 0, silentLogger()), RangeError);
+});
+
+test('removes a learner that stays unpromotable for the stall timeout, as K3s does', async () => {
+  const target = new FakeTarget();
+  target.members.set(1n, { name: 'voter', isLearner: false, ready: true });
+  target.members.set(2n, { name: 'dead', isLearner: true, ready: false });
+  const promoter = startLearnerPromoter(target, 60_000, silentLogger(), 300_000);
+  try {
+    await promoter.runOnce();
+    target.clockMs = 299_999;
+    await promoter.runOnce();
+    assert.deepEqual(target.removed, [], 'not before the timeout');
+    target.leader = false;
+    await promoter.runOnce();
+    target.leader = true;
+    target.clockMs = 310_000;
+    await promoter.runOnce();
+    assert.deepEqual(target.removed, [], 'a leadership change restarts the clock');
+    target.clockMs = 610_000;
+    await promoter.runOnce();
+    assert.deepEqual(target.removed, [2n]);
+    assert.ok(target.members.has(1n), 'voters are never touched');
+  } finally {
+    await promoter.stop();
+  }
 });

@@ -20,8 +20,9 @@ type Trigger = { kind: 'nth'; nth: number; hits: number } | { kind: 'probability
 export const CRASH_POINT_NAMES = [
   'raft.before-save', 'raft.after-save', 'raft.before-apply', 'raft.after-apply',
   'raft.after-snapshot-apply', 'wal.before-sync', 'wal.after-sync', 'apply.mid-batch',
-  'backend.before-commit', 'backend.after-commit', 'backend.defrag-before-rename',
-  'backend.defrag-after-rename', 'snap.before-rename', 'snap.after-rename',
+  'backend.before-commit', 'backend.mid-commit', 'backend.compaction-mid-commit', 'backend.after-commit',
+  'backend.defrag-after-copy', 'backend.defrag-before-rename', 'backend.defrag-after-rename',
+  'snap.before-rename', 'snap.after-rename',
 ] as const;
 export type CrashPointName = typeof CRASH_POINT_NAMES[number];
 

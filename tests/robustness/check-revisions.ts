@@ -24,6 +24,11 @@ export interface RevisionModel {
   /** Op id → revision of its effect (writes that happened). */
   effectRev: Map<number, number>;
   maxRev: number;
+  /**
+   * Revisions that only deleted keys attached to one lease and that no acknowledged write explains: the
+   * lease expired (or an indeterminate revoke took effect). check-leases.ts checks them.
+   */
+  leaseEnds: Array<{ lease: string; rev: number }>;
 }
 
 /** The kv of `key` at revision `rev` (null if absent). */
@@ -43,6 +48,9 @@ const fmt = (op: Op): string => `op#${op.id}(c${op.client}@${op.member} ${op.kin
   `rev=${op.rev ?? '?'})`;
 const sameKv = (a: Kv | null | undefined, b: Kv | null | undefined): boolean =>
   (a ?? null) === null ? (b ?? null) === null : JSON.stringify(a) === JSON.stringify(b);
+
+/** Lease grants and keepalives: their header revision says nothing about the op's place in the history. */
+const isLeaseMeta = (op: Op): boolean => op.kind === 'leaseGrant' || op.kind === 'leaseKeepAlive';
 
 /** Replays the log; checks event metadata. */
 function replay(log: EventLog, violations: string[]): RevisionModel {
@@ -67,7 +75,15 @@ function replay(log: EventLog, violations: string[]): RevisionModel {
       versions.set(e.kv.key, list);
     }
   }
-  return { versions, effectRev: new Map(), maxRev: revs.at(-1) ?? 1 };
+  return { versions, effectRev: new Map(), maxRev: revs.at(-1) ?? 1, leaseEnds: [] };
+}
+
+/** The lease whose end explains `events` at `rev` (all deletes of keys attached to it), if any. */
+function leaseEndOf(events: WatchEvent[], model: RevisionModel, rev: number): string | undefined {
+  const lease = kvAt(model, events[0]!.kv.key, rev - 1)?.lease;
+  if (lease === undefined || lease === '0') return undefined;
+  const all = events.every((e) => e.type === 'delete' && kvAt(model, e.kv.key, rev - 1)?.lease === lease);
+  return all ? lease : undefined;
 }
 
 /** Does `op` (a write) explain event `e` at `rev`? */
@@ -96,8 +112,13 @@ function attribute(ops: Op[], log: EventLog, model: RevisionModel, violations: s
     let op: Op | undefined;
     if (first.type === 'put') op = byValue.get(first.kv.value);
     else {
-      op = (byRev.get(rev) ?? []).find((o) => explains(o, first, model, rev)) ??
-        writes.find((o) => o.completeMs === null && !used.has(o.id) && explains(o, first, model, rev));
+      op = (byRev.get(rev) ?? []).find((o) => explains(o, first, model, rev));
+      const lease = op === undefined ? leaseEndOf(events, model, rev) : undefined;
+      if (lease !== undefined) {
+        model.leaseEnds.push({ lease, rev });
+        continue;
+      }
+      op ??= writes.find((o) => o.completeMs === null && !used.has(o.id) && explains(o, first, model, rev));
     }
     if (op === undefined || !explains(op, first, model, rev)) {
       violations.push(`event(s) at revision ${rev} ${JSON.stringify(events)} have no matching write (phantom)`);
@@ -157,7 +178,7 @@ function checkRead(op: Op, model: RevisionModel, violations: string[]): void {
 function position(op: Op, model: RevisionModel): number | undefined {
   const effect = model.effectRev.get(op.id);
   if (effect !== undefined) return effect;
-  if (op.completeMs === null || op.rev === undefined || op.kind === 'leaseGrant') return undefined;
+  if (op.completeMs === null || op.rev === undefined || isLeaseMeta(op)) return undefined;
   if (op.serializable === true || (op.kind === 'list' && (op.atRevision ?? 0) > 0)) return undefined;
   return op.rev + 0.5;
 }
@@ -189,7 +210,7 @@ function checkRealTime(ops: Op[], model: RevisionModel, violations: string[]): v
 function checkMonotonic(ops: Op[], violations: string[]): void {
   const last = new Map<string, Op>();
   for (const op of [...ops].sort((a, b) => a.invokeMs - b.invokeMs)) {
-    if (op.completeMs === null || op.rev === undefined || op.kind === 'leaseGrant') continue;
+    if (op.completeMs === null || op.rev === undefined || isLeaseMeta(op)) continue;
     const id = `${op.client}@${op.member}`;
     const prev = last.get(id);
     if (prev !== undefined && op.rev < prev.rev!) violations.push(`client revision went backwards: ${fmt(prev)} then ${fmt(op)}`);
@@ -202,7 +223,7 @@ export function checkRevisions(ops: Op[], log: EventLog, violations: string[]): 
   const model = replay(log, violations);
   attribute(ops, log, model, violations);
   for (const op of ops) {
-    if (op.completeMs === null || op.rev === undefined || op.kind === 'leaseGrant' || op.kind === 'put') continue;
+    if (op.completeMs === null || op.rev === undefined || isLeaseMeta(op) || op.kind === 'put') continue;
     if (op.kind === 'leaseRevoke' || (op.kind === 'delete' && op.deleted! > 0)) continue;
     checkRead(op, model, violations);
   }

@@ -14,7 +14,7 @@ import { allocatePort } from '../helpers/ports.js';
 import { waitFor } from '../helpers/cluster-member.js';
 import { READY_LINE } from '../helpers/server.js';
 import { PeerNetwork } from './proxy.js';
-import { MemberConnection } from './rpc.js';
+import { MemberConnection, type Security } from './rpc.js';
 
 const READY_TIMEOUT_MS = 40_000;
 const POLL_MS = 100;
@@ -30,6 +30,10 @@ export interface RobustClusterOptions {
   electionMs?: number;
   snapshotCount?: number;
   log?: (line: string) => void;
+  /** Client TLS: members serve https with this certificate (the secure profile). */
+  clientTls?: { certFile: string; keyFile: string; caPem: Buffer };
+  /** Extra server flags for every member. */
+  extraArgs?: readonly string[];
 }
 
 /** One member process. */
@@ -56,6 +60,9 @@ export class RobustMember {
   }
 
   get endpoint(): string { return `127.0.0.1:${this.clientPort}`; }
+  private get clientUrl(): string {
+    return `${this.cluster.options.clientTls === undefined ? 'http' : 'https'}://${this.endpoint}`;
+  }
   get proxyUrl(): string { return `http://127.0.0.1:${this.proxyPort}`; }
   get pid(): number | undefined {
     const c = this.child;
@@ -105,7 +112,7 @@ export class RobustMember {
 
   private spawnProcess(): void {
     const args = [TETCD_BIN, 'server', '--name', this.name, '--data-dir', this.dataDir,
-      '--listen-client-urls', `http://${this.endpoint}`, '--advertise-client-urls', `http://${this.endpoint}`,
+      '--listen-client-urls', this.clientUrl, '--advertise-client-urls', this.clientUrl,
       '--listen-peer-urls', `http://127.0.0.1:${this.peerPort}`, '--initial-advertise-peer-urls', this.proxyUrl,
       '--initial-cluster', this.initialCluster, '--initial-cluster-state', this.initialState,
       '--initial-cluster-token', this.cluster.token,
@@ -113,6 +120,9 @@ export class RobustMember {
       '--election-timeout', String(this.cluster.options.electionMs ?? 1_000),
       ...(this.cluster.options.snapshotCount === undefined ? [] : ['--snapshot-count',
         String(this.cluster.options.snapshotCount)]),
+      ...(this.cluster.options.clientTls === undefined ? [] : ['--cert-file', this.cluster.options.clientTls.certFile,
+        '--key-file', this.cluster.options.clientTls.keyFile]),
+      ...this.cluster.options.extraArgs ?? [],
     ];
     this.starts += 1;
     this.ready = false;
@@ -152,9 +162,12 @@ export class RobustCluster {
   readonly network: PeerNetwork;
   readonly token = `robust-${process.pid}-${Date.now()}`;
   closing = false;
+  /** Credentials of the harness's own calls (root once auth is enabled); TLS only before. */
+  adminSecurity: Security | undefined;
   private nextIndex = 1;
 
   private constructor(readonly options: RobustClusterOptions) {
+    if (options.clientTls !== undefined) this.adminSecurity = { caPem: options.clientTls.caPem };
     this.network = new PeerNetwork(() => new Map(this.active()
       .flatMap((m) => m.pid === undefined ? [] : [[m.name, m.pid]])));
   }
@@ -190,7 +203,7 @@ export class RobustCluster {
     return waitFor('a leader', timeoutMs, async () => {
       for (const m of this.active()) {
         if (m.pid === undefined) continue;
-        const conn = new MemberConnection(m.endpoint);
+        const conn = this.connect(m);
         try {
           const s = await conn.status();
           m.id = s.header?.memberId;
@@ -207,7 +220,7 @@ export class RobustCluster {
   async refreshIds(): Promise<void> {
     for (const m of this.active()) {
       if (m.pid === undefined) continue;
-      const conn = new MemberConnection(m.endpoint);
+      const conn = this.connect(m);
       try { m.id = (await conn.status()).header?.memberId; } catch { /* down */ } finally { conn.close(); }
     }
   }
@@ -220,7 +233,7 @@ export class RobustCluster {
     await this.refreshIds();
     const via = this.active().find((m) => m !== victim && m.pid !== undefined);
     if (via === undefined || victim.id === undefined) throw new Error('replace: no member to act through');
-    const conn = new MemberConnection(via.endpoint);
+    const conn = this.connect(via);
     try {
       await conn.memberRemove(victim.id);
       victim.removed = true;
@@ -242,6 +255,11 @@ export class RobustCluster {
     } finally {
       conn.close();
     }
+  }
+
+  /** A connection for the harness's own calls to `m` (with `adminSecurity`); close it after use. */
+  connect(m: RobustMember, callTimeoutMs?: number): MemberConnection {
+    return new MemberConnection(m.endpoint, callTimeoutMs, this.adminSecurity);
   }
 
   /** Copies every member's data dir and log into `dir` (for a failure report). */

@@ -4,7 +4,7 @@
  */
 import type { FaultRecord } from './history.js';
 import type { RobustCluster, RobustMember } from './cluster.js';
-import { MemberConnection } from './rpc.js';
+import { RpcError, type MemberConnection } from './rpc.js';
 import type { Rng } from './rng.js';
 
 export const FAULTS = ['kill', 'pause', 'partition', 'oneway', 'moveLeader', 'replace', 'defrag', 'compact',
@@ -30,9 +30,18 @@ function running(cluster: RobustCluster): RobustMember[] {
   return cluster.active().filter((m) => m.pid !== undefined);
 }
 
-async function withConn<T>(m: RobustMember, body: (c: MemberConnection) => Promise<T>): Promise<T> {
-  const conn = new MemberConnection(m.endpoint);
-  try { return await body(conn); } finally { conn.close(); }
+async function withConn<T>(cluster: RobustCluster, m: RobustMember,
+  body: (c: MemberConnection) => Promise<T>): Promise<T> {
+  const conn = cluster.connect(m);
+  try {
+    return await body(conn);
+  } catch (error) {
+    // The member forgot the harness's token (restart, token TTL): the connection re-authenticates once.
+    if (!(error instanceof RpcError) || !error.message.includes('auth token')) throw error;
+    return await body(conn);
+  } finally {
+    conn.close();
+  }
 }
 
 /** Waits until every member the harness wants up is running (crash restarts included). */
@@ -82,7 +91,7 @@ async function inject(name: FaultName, ctx: FaultContext): Promise<{ target: str
       await cluster.refreshIds();
       const target = rng.pick(cluster.active()
         .filter((m) => m !== leader && m.pid !== undefined && m.id !== undefined));
-      await withConn(leader, (c) => c.moveLeader(target.id!));
+      await withConn(cluster, leader, (c) => c.moveLeader(target.id!));
       return { target: `${leader.name}->${target.name}` };
     }
     case 'replace': {
@@ -90,12 +99,12 @@ async function inject(name: FaultName, ctx: FaultContext): Promise<{ target: str
       return { target: victim.name, note: `replaced by ${fresh.name}` };
     }
     case 'defrag':
-      await withConn(victim, (c) => c.defragment());
+      await withConn(cluster, victim, (c) => c.defragment());
       return { target: victim.name };
     case 'compact': {
       const rev = ctx.compactableRev();
       if (rev < 2) return { target: victim.name, note: 'nothing to compact' };
-      await withConn(victim, (c) => c.compact({ revision: rev, physical: true }));
+      await withConn(cluster, victim, (c) => c.compact({ revision: rev, physical: true }));
       return { target: victim.name, note: `at ${rev}` };
     }
     case 'powerloss': {

@@ -6,7 +6,8 @@
 import * as pb from '../../src/proto/gen/etcdserverpb.js';
 import type { KeyValue } from '../../src/proto/gen/mvccpb.js';
 
-export type OpKind = 'put' | 'get' | 'delete' | 'cas' | 'leaseGrant' | 'leaseRevoke' | 'list';
+export type OpKind = 'put' | 'get' | 'delete' | 'cas' | 'leaseGrant' | 'leaseRevoke' | 'leaseKeepAlive' | 'list' |
+  'leaseExpire';
 
 /** A key-value as a response or event carries it (strings, lease id in decimal). */
 export interface Kv { key: string; value: string; mod: number; create: number; ver: number; lease: string }
@@ -40,6 +41,8 @@ export interface Op {
   count?: number;
   succeeded?: boolean;
   deleted?: number;
+  /** 'leaseGrant' / 'leaseKeepAlive': the TTL (seconds) requested and then the one answered (0: lease gone). */
+  ttl?: number;
 }
 
 export type EventType = 'put' | 'delete';

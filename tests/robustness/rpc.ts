@@ -23,27 +23,116 @@ export class RpcError extends Error {
   }
 }
 
+/** Client TLS (https endpoints) and, optionally, etcd auth as one user (the secure profile). */
+export interface Security {
+  /** PEM of the CA that issued the members' server certificate. */
+  caPem: Buffer;
+  user?: { name: string; password: string };
+}
+
+/** Deadline of an Authenticate call. */
+const AUTHENTICATE_TIMEOUT_MS = 10_000;
+/** gRPC status UNAUTHENTICATED (etcd's invalid/expired token). */
+const UNAUTHENTICATED = 16;
+
 /** One connection to one member. */
 export class MemberConnection {
   private readonly client: grpc.Client;
+  /**
+   * Auth tokens by `endpoint|user`, shared by the connections of this process (a simple token is only
+   * known to the member that issued it); fetched on first use, dropped when the server rejects one.
+   */
+  private static readonly tokens = new Map<string, Promise<string>>();
 
-  constructor(readonly endpoint: string, private readonly callTimeoutMs = CALL_TIMEOUT_MS_DEFAULT) {
-    this.client = new grpc.Client(endpoint, grpc.credentials.createInsecure(), {
+  constructor(readonly endpoint: string, private readonly callTimeoutMs = CALL_TIMEOUT_MS_DEFAULT,
+    private readonly security?: Security) {
+    const credentials = security === undefined ? grpc.credentials.createInsecure()
+      : grpc.credentials.createSsl(security.caPem);
+    this.client = new grpc.Client(endpoint, credentials, {
       'grpc.enable_retries': 0, 'grpc.initial_reconnect_backoff_ms': 100, 'grpc.max_reconnect_backoff_ms': 500,
+      // The member certificate names localhost too; an IP as TLS server name draws a Node deprecation warning.
+      ...(security === undefined ? {} : { 'grpc.ssl_target_name_override': 'localhost' }),
     });
   }
 
-  /** One unary call. Rejects with RpcError (including DEADLINE_EXCEEDED after the call timeout). */
-  unary<Req, Res>(path: string, reqCodec: MessageCodec<Req>, resCodec: MessageCodec<Res>, request: Partial<Req>,
+  /**
+   * One unary call (authenticated first when the connection has a user). Rejects with RpcError
+   * (including DEADLINE_EXCEEDED after the call timeout). An invalid-token rejection drops the token so
+   * the next call authenticates again (the call itself is not retried: it stays a recorded failure).
+   */
+  async unary<Req, Res>(path: string, reqCodec: MessageCodec<Req>, resCodec: MessageCodec<Res>, request: Partial<Req>,
     timeoutMs = this.callTimeoutMs): Promise<Res> {
+    const metadata = await this.metadata(timeoutMs);
+    try {
+      return await this.rawUnary(path, reqCodec, resCodec, request, timeoutMs, metadata);
+    } catch (error) {
+      if (error instanceof RpcError && (error.code === UNAUTHENTICATED || error.message.includes('auth token'))) {
+        this.dropToken();
+      }
+      throw error;
+    }
+  }
+
+  private rawUnary<Req, Res>(path: string, reqCodec: MessageCodec<Req>, resCodec: MessageCodec<Res>,
+    request: Partial<Req>, timeoutMs: number, metadata: grpc.Metadata): Promise<Res> {
     return new Promise((resolve, reject) => {
       this.client.makeUnaryRequest(path, serializer(reqCodec), deserializer(resCodec), reqCodec.create(request),
-        new grpc.Metadata(), { deadline: new Date(Date.now() + timeoutMs) },
+        metadata, { deadline: new Date(Date.now() + timeoutMs) },
         (error, response) => {
           if (error !== null) reject(new RpcError(error.code ?? -1, error.details || error.message));
           else if (response === undefined) reject(new RpcError(-1, 'empty response'));
           else resolve(response);
         });
+    });
+  }
+
+  /** Call metadata: the auth token of the connection's user (authenticating when there is none). */
+  async metadata(timeoutMs = this.callTimeoutMs): Promise<grpc.Metadata> {
+    const metadata = new grpc.Metadata();
+    const user = this.security?.user;
+    if (user === undefined) return metadata;
+    const id = `${this.endpoint}|${user.name}`;
+    let token = MemberConnection.tokens.get(id);
+    if (token === undefined) {
+      // bcrypt on a loaded machine is slow: authentication gets a longer deadline than a plain call.
+      token = this.rawUnary('/etcdserverpb.Auth/Authenticate', pb.AuthenticateRequest, pb.AuthenticateResponse,
+        { name: user.name, password: user.password }, Math.max(timeoutMs, AUTHENTICATE_TIMEOUT_MS), new grpc.Metadata())
+        .then((r) => r.token);
+      MemberConnection.tokens.set(id, token);
+      token.catch(() => { if (MemberConnection.tokens.get(id) === token) MemberConnection.tokens.delete(id); });
+    }
+    metadata.set('token', await token);
+    return metadata;
+  }
+
+  /** Forgets this connection's user's token on its member (the server rejected it). */
+  dropToken(): void {
+    const user = this.security?.user;
+    if (user !== undefined) MemberConnection.tokens.delete(`${this.endpoint}|${user.name}`);
+  }
+
+  /**
+   * One keepalive of lease `id` over a fresh LeaseKeepAlive stream: resolves with the TTL the server
+   * answered (0: the lease is gone). Rejects with RpcError, or on timeout.
+   */
+  async leaseKeepAlive(id: bigint, timeoutMs = this.callTimeoutMs): Promise<pb.LeaseKeepAliveResponse> {
+    const metadata = await this.metadata(timeoutMs);
+    const stream = this.client.makeBidiStreamRequest('/etcdserverpb.Lease/LeaseKeepAlive',
+      serializer(pb.LeaseKeepAliveRequest), deserializer(pb.LeaseKeepAliveResponse), metadata,
+      { deadline: new Date(Date.now() + timeoutMs) });
+    return new Promise((resolve, reject) => {
+      const fail = (error: grpc.ServiceError | Error): void => {
+        const code = 'code' in error && typeof error.code === 'number' ? error.code : -1;
+        if (code === UNAUTHENTICATED) this.dropToken();
+        reject(new RpcError(code, 'details' in error && error.details !== '' ? String(error.details) : error.message));
+      };
+      stream.once('data', (r: pb.LeaseKeepAliveResponse) => {
+        resolve(r);
+        stream.cancel();
+      });
+      stream.on('error', fail);
+      stream.once('end', () => reject(new RpcError(-1, 'keepalive stream ended without a response')));
+      stream.write(pb.LeaseKeepAliveRequest.create({ ID: id }));
     });
   }
 
@@ -90,10 +179,10 @@ export class MemberConnection {
       { ID: id }, 10_000);
   }
 
-  /** Opens a Watch stream (no deadline). */
-  watchStream(): grpc.ClientDuplexStream<pb.WatchRequest, pb.WatchResponse> {
+  /** Opens a Watch stream (no deadline) with `metadata` (see metadata()). */
+  watchStream(metadata = new grpc.Metadata()): grpc.ClientDuplexStream<pb.WatchRequest, pb.WatchResponse> {
     return this.client.makeBidiStreamRequest('/etcdserverpb.Watch/Watch', serializer(pb.WatchRequest),
-      deserializer(pb.WatchResponse), new grpc.Metadata(), {});
+      deserializer(pb.WatchResponse), metadata, {});
   }
 
   close(): void {

@@ -8,12 +8,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RobustCluster } from './cluster.js';
+import { checkLeases } from './check-leases.js';
 import { checkRevisions } from './check-revisions.js';
 import { checkWatches } from './check-watch.js';
 import { FAULTS, runFault, waitAllUp, type FaultName } from './faults.js';
 import { Recorder, type History } from './history.js';
 import { Rng } from './rng.js';
-import { MemberConnection } from './rpc.js';
+import { MemberConnection, RpcError, type Security } from './rpc.js';
+import { enableAuth, permittedRange, secureClusterOptions } from './secure.js';
 import { keySpace, runClient, type Profile } from './traffic.js';
 import { Watcher } from './watcher.js';
 import { checkWgl } from './wgl.js';
@@ -33,6 +35,8 @@ export interface RunOptions {
   env?: Record<string, string>;
   /** --snapshot-count for the members (small values exercise snapshot save and catch-up). */
   snapshotCount?: number;
+  /** The secure profile: client TLS and auth (secure.ts); traffic and watchers authenticate. */
+  secure?: boolean;
   log?: (line: string) => void;
 }
 
@@ -60,23 +64,36 @@ export async function runRobustness(options: RunOptions): Promise<RunResult> {
   const log = options.log ?? ((line: string) => console.log(line));
   const rng = new Rng(options.seed);
   const env = { TETCD_CRASH_LOSE_UNSYNCED: '1', TETCD_CRASH_SEED: String(options.seed), ...options.env };
-  const cluster = await RobustCluster.start({ size: options.members, env, log,
-    ...(options.snapshotCount === undefined ? {} : { snapshotCount: options.snapshotCount }) });
+  const secure = options.secure === true ? await secureClusterOptions() : undefined;
+  let cluster: RobustCluster;
+  try {
+    cluster = await RobustCluster.start({ size: options.members, env, log, ...secure?.options,
+      ...(options.snapshotCount === undefined ? {} : { snapshotCount: options.snapshotCount }) });
+  } catch (error) {
+    secure?.fixtures.cleanup();
+    throw error;
+  }
   const rec = new Recorder();
   const conns = new Map<string, MemberConnection>();
   const connection = (i: number): { member: string; conn: MemberConnection } => {
     const active = cluster.active();
     const m = active[i % active.length]!;
     let conn = conns.get(m.name);
-    if (conn === undefined) { conn = new MemberConnection(m.endpoint); conns.set(m.name, conn); }
+    if (conn === undefined) {
+      conn = new MemberConnection(m.endpoint, undefined, clientSecurity);
+      conns.set(m.name, conn);
+    }
     return { member: m.name, conn };
   };
   let stopped = false;
   let violations: string[] = [];
   let finalRevision = 0;
+  let clientSecurity: Security | undefined;
   try {
+    if (secure !== undefined) clientSecurity = await enableAuth(cluster, options.profile);
+    const range = secure === undefined ? undefined : permittedRange(options.profile);
     const watchers = Array.from({ length: options.watchers ?? 3 }, (_, i) =>
-      new Watcher(i, 1, rec, () => connection(i), options.profile === 'k8s' && i > 0 ? 4_000 + 1_000 * i : 0));
+      new Watcher(i, 1, rec, () => connection(i), options.profile === 'k8s' && i > 0 ? 4_000 + 1_000 * i : 0, range));
     watchers.forEach((w) => w.start());
     const progressTimer = setInterval(() => watchers.forEach((w) => w.requestProgress()), 1_000);
     const clients = Array.from({ length: options.clients ?? 8 }, (_, i) =>
@@ -131,6 +148,7 @@ export async function runRobustness(options: RunOptions): Promise<RunResult> {
     stopped = true;
     for (const c of conns.values()) c.close();
     await cluster.close();
+    secure?.fixtures.cleanup();
   }
 }
 
@@ -138,8 +156,12 @@ export async function runRobustness(options: RunOptions): Promise<RunResult> {
 async function settle(cluster: RobustCluster): Promise<number> {
   await waitAllUp(cluster);
   const leader = await cluster.leader();
-  const conn = new MemberConnection(leader.endpoint);
+  const conn = cluster.connect(leader);
   try {
+    return (await conn.range({ key: new Uint8Array([0]) })).header?.revision ?? 0;
+  } catch (error) {
+    // --secure: the member forgot the harness's token (restart, token TTL); the connection fetched a new one.
+    if (!(error instanceof RpcError) || !error.message.includes('auth token')) throw error;
     return (await conn.range({ key: new Uint8Array([0]) })).header?.revision ?? 0;
   } finally {
     conn.close();
@@ -148,17 +170,20 @@ async function settle(cluster: RobustCluster): Promise<number> {
 
 /** Runs every checker over a recorded history. */
 export function checkHistory(history: History, profile: Profile): { violations: string[]; wglKeys: number;
-  wglUnknown: number; } {
+  wglUnknown: number; leaseEnds: number; leaseExpiries: number } {
   const violations: string[] = [];
   const log = checkWatches(history, violations);
   const model = checkRevisions(history.ops, log, violations);
-  const wgl = checkWgl(history.ops, model, keySpace(profile).leaseKeys, violations);
+  const expiries = checkLeases(history, model, violations);
+  const wgl = checkWgl([...history.ops, ...expiries], model, keySpace(profile).leaseKeys, violations);
   const unknown = [...wgl.values()].filter((r) => r.ok === 'unknown').length;
-  return { violations, wglKeys: wgl.size, wglUnknown: unknown };
+  const leaseEnds = model.leaseEnds.length + history.ops.filter((o) => o.kind === 'leaseRevoke' &&
+    model.effectRev.has(o.id)).length;
+  return { violations, wglKeys: wgl.size, wglUnknown: unknown, leaseEnds, leaseExpiries: model.leaseEnds.length };
 }
 
 function summarize(history: History, violations: string[], finalRevision: number, cluster: RobustCluster,
-  { wglKeys, wglUnknown }: { wglKeys: number; wglUnknown: number }): RunResult {
+  { wglKeys, wglUnknown, leaseEnds, leaseExpiries }: ReturnType<typeof checkHistory>): RunResult {
   const opsOk = history.ops.filter((o) => o.completeMs !== null).length;
   const watchEvents = history.watches.reduce((n, s) => n + s.responses.reduce((m, r) => m + r.events.length, 0), 0);
   const crashes = cluster.members.reduce((n, m) => n + m.crashes, 0);
@@ -169,7 +194,8 @@ function summarize(history: History, violations: string[], finalRevision: number
     `ops=${history.ops.length} ok=${opsOk} failed/indeterminate=${history.ops.length - opsOk} ` +
       `watch events=${watchEvents} final revision=${finalRevision}`,
     `faults: ${[...faultCounts].map(([k, v]) => `${k}x${v}`).join(' ') || 'none'}; crash-point/power-loss restarts=${crashes}`,
-    `WGL keys=${wglKeys} unknown=${wglUnknown}; violations=${violations.length}`,
+    `lease ends with deletes=${leaseEnds} (by expiry or indeterminate revoke: ${leaseExpiries}); ` +
+      `WGL keys=${wglKeys} unknown=${wglUnknown}; violations=${violations.length}`,
   ].join('\n');
   return { ok: violations.length === 0, violations, opsTotal: history.ops.length, opsOk,
     opsIndeterminate: history.ops.length - opsOk, watchEvents, finalRevision, faults: history.faults, crashes,

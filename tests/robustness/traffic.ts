@@ -5,12 +5,15 @@
  *     with keys attached (lease keys `lk*` are written only with leases), prefix lists.
  *   - k8s: Kubernetes-like: paginated lists (limit + the first page's revision), creates and optimistic
  *     updates/deletes via Txn on mod_revision after a read.
+ *   - lease: the kv mix with short leases (2-5 s TTL) that are kept alive, left to expire or revoked
+ *     (lease-traffic.ts).
  */
 import type { Rng } from './rng.js';
 import { bytes, pb, toKv, type Op, type Recorder } from './history.js';
 import type { MemberConnection } from './rpc.js';
+import { LeaseClient } from './lease-traffic.js';
 
-export type Profile = 'kv' | 'k8s';
+export type Profile = 'kv' | 'k8s' | 'lease';
 
 /** Keys of each profile (about ten, so operations conflict often). */
 export function keySpace(profile: Profile): { keys: string[]; leaseKeys: string[]; prefix: string; rangeEnd: string } {
@@ -18,8 +21,8 @@ export function keySpace(profile: Profile): { keys: string[]; leaseKeys: string[
     return { keys: Array.from({ length: 10 }, (_, i) => `/registry/pods/p${i}`), leaseKeys: [],
       prefix: '/registry/pods/', rangeEnd: '/registry/pods0' };
   }
-  return { keys: Array.from({ length: 10 }, (_, i) => `k${i}`), leaseKeys: Array.from({ length: 4 }, (_, i) => `lk${i}`),
-    prefix: 'k', rangeEnd: 'l' };
+  return { keys: Array.from({ length: 10 }, (_, i) => `k${i}`),
+    leaseKeys: Array.from({ length: profile === 'lease' ? 6 : 4 }, (_, i) => `lk${i}`), prefix: 'k', rangeEnd: 'l' };
 }
 
 export interface ClientContext {
@@ -42,13 +45,16 @@ const PAGE_LIMIT = 4;
 export async function runClient(client: number, rng: Rng, ctx: ClientContext): Promise<void> {
   const space = keySpace(ctx.profile);
   const leases: bigint[] = [];
+  const shortLeases = new LeaseClient(rng, space.leaseKeys);
   let seq = 0;
   const value = (): string => `c${client}-${++seq}`;
   while (!ctx.stopped()) {
     const { member, conn } = ctx.connection(client);
     const call = new Caller(ctx.recorder, client, member, conn);
     const key = rng.pick(space.keys);
-    if (ctx.profile === 'k8s') {
+    if (ctx.profile === 'lease' && rng.next() < shortLeases.share) {
+      await shortLeases.step(call, value, ctx.recorder.now());
+    } else if (ctx.profile === 'k8s') {
       const kind = rng.weighted({ list: 3, get: 2, create: 2, update: 5, delete: 1 });
       if (kind === 'list') await call.paginatedList(space.prefix, space.rangeEnd);
       else if (kind === 'get') await call.get(key, rng.next() < 0.3);
@@ -80,7 +86,7 @@ export async function runClient(client: number, rng: Rng, ctx: ClientContext): P
 }
 
 /** Issues one recorded request at a time on one connection. */
-class Caller {
+export class Caller {
   /** True once a request of this caller failed. */
   failed = false;
 
@@ -127,15 +133,30 @@ class Caller {
     });
   }
 
-  async leaseGrant(): Promise<bigint | undefined> {
-    const op = this.begin({ kind: 'leaseGrant' });
-    let id: bigint | undefined;
+  /** Grants a lease of `ttlS` seconds; returns its id and the TTL the server answered. */
+  async leaseGrant(ttlS = LEASE_TTL_S): Promise<bigint | undefined> {
+    return (await this.leaseGrantTtl(ttlS))?.id;
+  }
+
+  async leaseGrantTtl(ttlS: number): Promise<{ id: bigint; ttlS: number } | undefined> {
+    const op = this.begin({ kind: 'leaseGrant', ttl: ttlS });
+    let out: { id: bigint; ttlS: number } | undefined;
     await this.run(op, async () => {
-      const r = await this.conn.leaseGrant({ TTL: LEASE_TTL_S });
-      id = r.ID;
-      return { rev: r.header?.revision ?? 0, lease: r.ID.toString() };
+      const r = await this.conn.leaseGrant({ TTL: ttlS });
+      out = { id: r.ID, ttlS: r.TTL };
+      return { rev: r.header?.revision ?? 0, lease: r.ID.toString(), ttl: r.TTL };
     });
-    return id;
+    return out;
+  }
+
+  /** One keepalive; returns the TTL answered (0: the lease is gone) or undefined on failure. */
+  async leaseKeepAlive(id: bigint): Promise<number | undefined> {
+    const op = this.begin({ kind: 'leaseKeepAlive', lease: id.toString() });
+    const done = await this.run(op, async () => {
+      const r = await this.conn.leaseKeepAlive(id);
+      return { rev: r.header?.revision ?? 0, ttl: r.TTL };
+    });
+    return done?.ttl;
   }
 
   async leaseRevoke(id: bigint): Promise<void> {

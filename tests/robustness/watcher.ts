@@ -8,6 +8,8 @@ import { pb, toEvent, type Recorder, type WatchSegment } from './history.js';
 import type { MemberConnection } from './rpc.js';
 
 const RECONNECT_DELAY_MS = 200;
+/** The whole keyspace ([\0, \0) in etcd's range convention). */
+const ALL_KEYS = { key: new Uint8Array([0]), rangeEnd: new Uint8Array([0]) };
 
 export class Watcher {
   /** Highest revision up to which this watcher has received everything (events or progress). */
@@ -19,7 +21,8 @@ export class Watcher {
 
   constructor(readonly id: number, startRev: number, private readonly rec: Recorder,
     private readonly connection: () => { member: string; conn: MemberConnection },
-    private readonly restartEveryMs = 0) {
+    private readonly restartEveryMs = 0,
+    private readonly range: { key: Uint8Array; rangeEnd: Uint8Array } = ALL_KEYS) {
     this.seenRev = startRev - 1;
   }
 
@@ -47,12 +50,19 @@ export class Watcher {
     }
   }
 
-  /** One stream from seenRev+1 until it ends. */
-  private segment(): Promise<void> {
+  /** One stream from seenRev+1 until it ends (authenticated when the connection has a user). */
+  private async segment(): Promise<void> {
     const { member, conn } = this.connection();
+    let metadata;
+    try {
+      metadata = await conn.metadata();
+    } catch {
+      return; // member down: retried by loop()
+    }
+    if (this.stopped) return;
     const seg: WatchSegment = { watcher: this.id, member, startRev: this.seenRev + 1, responses: [] };
     this.rec.watches.push(seg);
-    const stream = conn.watchStream();
+    const stream = conn.watchStream(metadata);
     this.stream = stream;
     return new Promise<void>((resolve) => {
       let finished = false;
@@ -73,13 +83,17 @@ export class Watcher {
         else if (!r.created && !r.canceled && r.compactRevision === 0) this.seenRev = Math.max(this.seenRev, rev);
         if (r.canceled) {
           if (r.compactRevision > 0) this.seenRev = Math.max(this.seenRev, r.compactRevision - 1);
+          else if (r.cancelReason.includes('auth')) conn.dropToken(); // re-authenticate on the next segment
           finish();
         }
       });
-      stream.on('error', finish);
+      stream.on('error', (error: { code?: number }) => {
+        if (error.code === 16) conn.dropToken(); // UNAUTHENTICATED: re-authenticate on the next segment
+        finish();
+      });
       stream.on('end', finish);
       stream.write(pb.WatchRequest.create({ createRequest: pb.WatchCreateRequest.create({
-        key: new Uint8Array([0]), rangeEnd: new Uint8Array([0]), startRevision: seg.startRev, progressNotify: true,
+        key: this.range.key, rangeEnd: this.range.rangeEnd, startRevision: seg.startRev, progressNotify: true,
       }) }));
       if (this.restartEveryMs > 0) this.restartTimer = setTimeout(finish, this.restartEveryMs);
     });

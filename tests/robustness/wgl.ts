@@ -38,6 +38,8 @@ function keyOps(ops: Op[], key: string, model: RevisionModel, leaseKey: boolean)
         : (s) => (s === null || s.lease !== op.lease ? s : undefined);
     } else if (op.key !== key) {
       continue;
+    } else if (op.kind === 'leaseExpire') {
+      step = (s) => (s !== null && s.lease === op.lease ? null : undefined);
     } else if (op.kind === 'put') {
       step = () => ({ value: op.value!, mod: effect!, lease: op.lease ?? '0' });
     } else if (op.kind === 'get' && op.serializable !== true) {

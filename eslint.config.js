@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 const impureGlobals = ['Date', 'setTimeout', 'setInterval', 'setImmediate', 'performance', 'process', 'queueMicrotask'];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'src/proto/gen/**', '**/*.d.ts'] },
+  { ignores: ['dist/**', 'dist.build-*/**', 'dist.old-*/**', 'node_modules/**', 'src/proto/gen/**', '**/*.d.ts'] },
   ...tseslint.configs.recommended,
   {
     rules: {

@@ -92,10 +92,17 @@ function explains(op: Op, e: WatchEvent, model: RevisionModel, rev: number): boo
   if (op.completeMs !== null && op.kind === 'delete' && !(op.deleted! > 0)) return false;
   if (op.completeMs !== null && op.kind === 'cas' && op.succeeded !== true) return false;
   if (op.key !== undefined && op.kind !== 'leaseRevoke' && op.key !== e.kv.key) return false;
+  // An indeterminate CAS can only have taken effect where its compare held (acknowledged ones: checkRead).
+  if (op.completeMs === null && op.kind === 'cas' && (kvAt(model, e.kv.key, rev - 1)?.mod ?? 0) !== op.expectMod) {
+    return false;
+  }
   if (e.type === 'put') return (op.kind === 'put' || (op.kind === 'cas' && op.thenDelete !== true)) && op.value === e.kv.value;
   if (op.kind === 'delete' || (op.kind === 'cas' && op.thenDelete === true)) return true;
   return op.kind === 'leaseRevoke' && kvAt(model, e.kv.key, rev - 1)?.lease === op.lease;
 }
+
+/** A failed call gRPC never put on a connection (the member was down): it cannot have taken effect. */
+const neverSent = (op: Op): boolean => op.error?.startsWith('No connection established') === true;
 
 /** Attributes each log revision to one write. */
 function attribute(ops: Op[], log: EventLog, model: RevisionModel, violations: string[]): void {
@@ -107,7 +114,18 @@ function attribute(ops: Op[], log: EventLog, model: RevisionModel, violations: s
   const byValue = new Map<string, Op>();
   for (const op of writes) if (op.value !== undefined) byValue.set(op.value, op);
   const used = new Set<number>();
-  for (const [rev, events] of [...log.byRev].sort((a, b) => a[0] - b[0])) {
+  // An indeterminate write explains a revision only if it was invoked before any watcher saw the revision
+  // (or a later one): deletes carry no unique value, so without this an old failed delete of the key could
+  // be credited with a much later delete and the op that really caused it be taken as "did not happen".
+  const sorted = [...log.byRev].sort((a, b) => a[0] - b[0]);
+  const seenBy = new Map<number, number>();
+  let seen = Infinity;
+  for (let i = sorted.length - 1; i >= 0; i--) {
+    const rev = sorted[i]![0];
+    seen = Math.min(seen, log.seenMs.get(rev) ?? Infinity);
+    seenBy.set(rev, seen);
+  }
+  for (const [rev, events] of sorted) {
     const first = events[0]!;
     let op: Op | undefined;
     if (first.type === 'put') op = byValue.get(first.kv.value);
@@ -118,7 +136,9 @@ function attribute(ops: Op[], log: EventLog, model: RevisionModel, violations: s
         model.leaseEnds.push({ lease, rev });
         continue;
       }
-      op ??= writes.find((o) => o.completeMs === null && !used.has(o.id) && explains(o, first, model, rev));
+      const candidate = (o: Op): boolean => o.completeMs === null && !used.has(o.id) &&
+        o.invokeMs <= seenBy.get(rev)! && explains(o, first, model, rev);
+      op ??= writes.find((o) => candidate(o) && !neverSent(o)) ?? writes.find(candidate);
     }
     if (op === undefined || !explains(op, first, model, rev)) {
       violations.push(`event(s) at revision ${rev} ${JSON.stringify(events)} have no matching write (phantom)`);

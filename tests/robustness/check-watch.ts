@@ -15,6 +15,8 @@ export interface EventLog {
   coveredTo: number;
   /** Revisions ranges [from, to] no watcher covered. */
   uncovered: Array<[number, number]>;
+  /** Revision → when a watcher first received one of its events (ms, the recorder's clock). */
+  seenMs: Map<number, number>;
 }
 
 const sameEvents = (a: WatchEvent[], b: WatchEvent[]): boolean => JSON.stringify(a) === JSON.stringify(b);
@@ -71,11 +73,15 @@ function groupByRev(seg: WatchSegment): Map<number, WatchEvent[]> {
 /** Runs the watch checks and merges all segments into one event log. */
 export function checkWatches(history: History, violations: string[]): EventLog {
   const byRev = new Map<number, WatchEvent[]>();
+  const seenMs = new Map<number, number>();
   const covers: Array<{ seg: WatchSegment; to: number; events: Map<number, WatchEvent[]> }> = [];
   for (const seg of history.watches) {
     const to = checkSegment(seg, violations);
     const events = groupByRev(seg);
     covers.push({ seg, to, events });
+    for (const r of seg.responses) {
+      for (const e of r.events) seenMs.set(e.kv.mod, Math.min(seenMs.get(e.kv.mod) ?? Infinity, r.atMs));
+    }
     for (const [rev, list] of events) {
       const known = byRev.get(rev);
       if (known === undefined) byRev.set(rev, list);
@@ -105,5 +111,5 @@ export function checkWatches(history: History, violations: string[]): EventLog {
     const inGap = uncovered.some(([a, b]) => rev >= a && rev <= b);
     if (!inGap && !byRev.has(rev)) violations.push(`no watcher saw revision ${rev} inside the watched range (gap)`);
   }
-  return { byRev, coveredTo, uncovered };
+  return { byRev, coveredTo, uncovered, seenMs };
 }

@@ -75,6 +75,27 @@ test('an indeterminate write that the watch shows is accepted; one it does not s
   assert.deepEqual(violations(history(ops, [watch])), []);
 });
 
+test('an indeterminate delete event goes to a write that could have made it', () => {
+  const { ops, watch } = base();
+  // Listed first but impossible: a CAS-delete on mod 3 (k0 has mod 5 before revision 6) and a delete that
+  // gRPC never sent. The delete invoked at 45 (connection reset after it was applied) made revision 6.
+  ops.splice(2, 0, op({ kind: 'cas', key: 'k0', expectMod: 3, thenDelete: true, invokeMs: 16, completeMs: null, client: 4 }));
+  ops.splice(3, 0, op({ kind: 'delete', key: 'k0', invokeMs: 17, completeMs: null, client: 5,
+    error: 'No connection established. Last error: Error: connect ECONNREFUSED' }));
+  ops.push(op({ kind: 'put', key: 'k0', value: 'c', invokeMs: 41, rev: 5 }));
+  ops.push(op({ kind: 'get', key: 'k0', invokeMs: 43, rev: 5, kvs: [kv('k0', 'c', 5)], client: 2 }));
+  ops.push(op({ kind: 'delete', key: 'k0', invokeMs: 45, completeMs: null, client: 3, error: 'read ECONNRESET' }));
+  ops.push(op({ kind: 'get', key: 'k0', invokeMs: 70, rev: 6, kvs: [], client: 2 }));
+  watch.responses.push({ atMs: 42, rev: 5, events: [{ type: 'put', kv: kv('k0', 'c', 5) }] });
+  watch.responses.push({ atMs: 60, rev: 6, events: [{ type: 'delete', kv: kv('k0', '', 6, 0, 0) }] });
+  assert.deepEqual(violations(history(ops, [watch])), []);
+  // A delete invoked only after the event was seen cannot explain it.
+  ops.at(-2)!.invokeMs = 61;
+  ops.splice(2, 2);
+  const found = violations(history(ops, [watch]));
+  assert.ok(found.some((v) => v.includes('phantom')), found.join('\n'));
+});
+
 test('watch gaps, duplicates and disagreement are reported', () => {
   const { ops, watch } = base();
   const [r2, , r4, progress] = watch.responses;

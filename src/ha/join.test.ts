@@ -10,7 +10,7 @@ import { silentLogger } from '../platform/logger.js';
 import { createBootstrapHandler } from './bootstrap-handler.js';
 import { haLayout } from './ha-layout.js';
 import type { BootstrapMaterial } from './ha-pki.js';
-import { JoinError, joinCluster } from './join.js';
+import { ensureMember, JoinError, joinCluster } from './join.js';
 import { formatToken } from './token.js';
 
 const SECRET = 'join-secret';
@@ -73,4 +73,39 @@ test('the right token installs the CAs, own certs and the full token, then needs
 test('malformed tokens and URLs are refused', async () => {
   await assert.rejects(joinCluster(options('K10abc::server:x')), /invalid token/);
   await assert.rejects(joinCluster({ ...options(SECRET), serverUrl: 'http://127.0.0.1:1' }), /https/);
+});
+
+test('ensureMember lists again after a MemberAdd that timed out but was applied, and never adds twice', async () => {
+  const { EtcdClientError } = await import('../client/index.js');
+  const peerUrls = ['https://127.0.0.1:12380'];
+  const listed: Array<{ ID: bigint; name: string; peerURLs: string[]; clientURLs: string[]; isLearner: boolean }> = [
+    { ID: 1n, name: 's1', peerURLs: ['https://127.0.0.1:2380'], clientURLs: [], isLearner: false },
+  ];
+  let adds = 0;
+  const timedOut = (): Error => new EtcdClientError({ grpcCode: 14, message: 'etcdserver: request timed out',
+    method: '/etcdserverpb.Cluster/MemberAdd', endpoint: '127.0.0.1:2379' });
+  const client = {
+    memberList: () => Promise.resolve({ members: listed.map((m) => ({ ...m })) }),
+    memberAdd: () => {
+      adds += 1;
+      // The proposal commits, but the answer never arrives.
+      listed.push({ ID: 2n, name: '', peerURLs: [...peerUrls], clientURLs: [], isLearner: true });
+      return Promise.reject(timedOut());
+    },
+  } as unknown as Parameters<typeof ensureMember>[0];
+  const result = await ensureMember(client, { memberName: 's2', peerUrls, logger: silentLogger(), memberAddTimeoutMs: 10_000 });
+  assert.equal(adds, 1, 'the timed-out add was found by the next list, not sent again');
+  assert.equal(result.added, false);
+  assert.ok(result.members.some((m) => m.ID === 2n));
+});
+
+test('ensureMember gives up on a non-transient error at once', async () => {
+  const { EtcdClientError } = await import('../client/index.js');
+  const client = {
+    memberList: () => Promise.resolve({ members: [] }),
+    memberAdd: () => Promise.reject(new EtcdClientError({ grpcCode: 9, message: 'etcdserver: Peer URLs already exists',
+      method: '/etcdserverpb.Cluster/MemberAdd', endpoint: '127.0.0.1:2379' })),
+  } as unknown as Parameters<typeof ensureMember>[0];
+  await assert.rejects(ensureMember(client, { memberName: 's2', peerUrls: ['https://127.0.0.1:12380'],
+    logger: silentLogger(), memberAddTimeoutMs: 60_000 }), /Peer URLs already exists/);
 });

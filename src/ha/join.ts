@@ -8,6 +8,7 @@
  *    is already listed (a join interrupted after the add); a name used by another peer URL is refused;
  * 5. return the initial cluster (all members) for a start with `--initial-cluster-state existing`.
  */
+import { GrpcStatus } from '../base/errors.js';
 import type { Logger } from '../platform/logger.js';
 import { EtcdClient, EtcdClientError, type pb } from '../client/index.js';
 import { type HaLayout, writeFileAtomic } from './ha-layout.js';
@@ -140,10 +141,8 @@ async function addSelf(base: URL, options: JoinOptions): Promise<JoinResult> {
     tls: { ca: await readFile(layout.serverCaCert), cert: await readFile(layout.clientCert),
       key: await readFile(layout.clientKey) } });
   try {
-    let members = (await client.memberList({ linearizable: true })).members;
-    const mine = findSelf(members, options);
-    if (mine === undefined) {
-      members = await addLearner(client, options);
+    const { members, added } = await ensureMember(client, options);
+    if (added) {
       options.logger.info({ name: options.memberName, 'peer-urls': options.peerUrls, server: base.origin },
         'added this member to the cluster as a learner');
     }
@@ -151,7 +150,7 @@ async function addSelf(base: URL, options: JoinOptions): Promise<JoinResult> {
       name: m.name !== '' ? m.name : sameUrls(m.peerURLs, options.peerUrls) ? options.memberName : '',
       peerUrls: [...m.peerURLs],
     })).filter((m) => m.name !== '');
-    return { initialCluster, alreadyMember: mine !== undefined };
+    return { initialCluster, alreadyMember: !added };
   } catch (error) {
     if (error instanceof JoinError) throw error;
     throw new JoinError(`joining through ${base.origin} failed: ${(error as Error).message}`);
@@ -165,7 +164,8 @@ function sameUrls(a: readonly string[], b: readonly string[]): boolean {
 }
 
 /** This member in the list (by name or, unstarted, by peer URL); throws JoinError on a conflict. */
-function findSelf(members: readonly pb.Member[], options: JoinOptions): pb.Member | undefined {
+function findSelf(members: readonly pb.Member[], options: Pick<JoinOptions, 'memberName' | 'peerUrls'>):
+  pb.Member | undefined {
   for (const m of members) {
     const urlsMatch = sameUrls(m.peerURLs, options.peerUrls);
     if (m.name === options.memberName && !urlsMatch) {
@@ -180,18 +180,37 @@ function findSelf(members: readonly pb.Member[], options: JoinOptions): pb.Membe
   return undefined;
 }
 
-async function addLearner(client: EtcdClient, options: JoinOptions): Promise<pb.Member[]> {
+/**
+ * Lists the members and adds this one as a learner unless it is listed (by peer URL) already. Transient
+ * refusals (another learner still catching up, no leader, a timeout, a lost connection) are retried until
+ * JOIN_MEMBER_ADD_TIMEOUT_MS; each retry lists first, so a MemberAdd that timed out but was applied is found
+ * instead of being added twice. Throws the last error, or JoinError on a name/URL conflict.
+ */
+export async function ensureMember(client: Pick<EtcdClient, 'memberList' | 'memberAdd'>,
+  options: Pick<JoinOptions, 'memberName' | 'peerUrls' | 'logger' | 'memberAddTimeoutMs'>):
+  Promise<{ members: pb.Member[]; added: boolean }> {
   const deadline = Date.now() + (options.memberAddTimeoutMs ?? JOIN_MEMBER_ADD_TIMEOUT_MS);
   for (;;) {
     try {
-      return (await client.memberAdd({ peerURLs: [...options.peerUrls], isLearner: true })).members;
+      const members = (await client.memberList({ linearizable: true })).members;
+      if (findSelf(members, options) !== undefined) return { members, added: false };
+      return { members: (await client.memberAdd({ peerURLs: [...options.peerUrls], isLearner: true })).members,
+        added: true };
     } catch (error) {
-      const retryable = error instanceof EtcdClientError &&
-        (error.etcdCode === 'ERR_TOO_MANY_LEARNERS' || error.etcdCode === 'ERR_UNHEALTHY' ||
-          error.etcdCode === 'ERR_NO_LEADER');
-      if (!retryable || Date.now() >= deadline) throw error;
-      options.logger.info({ error: error.message }, 'cannot add this member yet; retrying');
+      if (!isTransient(error) || Date.now() >= deadline) throw error;
+      options.logger.info({ error: (error as Error).message }, 'cannot add this member yet; retrying');
       await new Promise((resolve) => setTimeout(resolve, MEMBER_ADD_RETRY_MS));
     }
   }
+}
+
+/** An error after which listing and adding again is safe and may succeed. */
+function isTransient(error: unknown): boolean {
+  if (!(error instanceof EtcdClientError)) return false;
+  if (error.etcdCode !== undefined) {
+    return ['ERR_TOO_MANY_LEARNERS', 'ERR_UNHEALTHY', 'ERR_NO_LEADER', 'ERR_LEADER_CHANGED', 'ERR_TIMEOUT',
+      'ERR_TIMEOUT_DUE_TO_LEADER_FAIL', 'ERR_TIMEOUT_DUE_TO_CONNECTION_LOST', 'ERR_TIMEOUT_WAIT_APPLIED_INDEX',
+    ].includes(error.etcdCode);
+  }
+  return error.grpcCode === GrpcStatus.UNAVAILABLE || error.grpcCode === GrpcStatus.DEADLINE_EXCEEDED;
 }

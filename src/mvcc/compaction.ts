@@ -21,7 +21,10 @@ const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmedi
 
 /**
  * Deletes every `key`-bucket revision <= `revision` that is not in `keep`, in batches, yielding
- * between them, then writes meta finishedCompactRev. Returns false if stopped before finishing.
+ * between them, then writes meta finishedCompactRev. Each batch is committed at once (as etcd's
+ * scheduleCompaction force-commits), so the deletes do not pile up in the write buffer and a
+ * `compaction --physical` that returns has its effect in the file (Status.dbSizeInUse).
+ * Returns false if stopped before finishing.
  */
 export async function runPhysicalCompaction(run: CompactionRun): Promise<boolean> {
   const batch = run.batchRevisions ?? COMPACTION_BATCH_REVISIONS;
@@ -37,9 +40,11 @@ export async function runPhysicalCompaction(run: CompactionRun): Promise<boolean
     }
     if (keys.length < batch) {
       writeCompactMark(run.backend, META_FINISHED_COMPACT, run.revision);
+      await run.backend.forceCommit();
       return true;
     }
     start = successor(keys[keys.length - 1]!);
+    await run.backend.forceCommit();
     await yieldToEventLoop();
     if (run.stopped()) return false;
   }

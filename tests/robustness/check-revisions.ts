@@ -91,6 +91,9 @@ function explains(op: Op, e: WatchEvent, model: RevisionModel, rev: number): boo
   // An acknowledged no-op (delete of nothing, failed CAS) shares the revision but caused no event.
   if (op.completeMs !== null && op.kind === 'delete' && !(op.deleted! > 0)) return false;
   if (op.completeMs !== null && op.kind === 'cas' && op.succeeded !== true) return false;
+  // A CAS-delete whose compare was "absent" (mod_revision 0) deletes nothing: the revision stays (as in etcd,
+  // a txn that changes nothing writes no revision), so it explains no delete event even when acknowledged.
+  if (op.kind === 'cas' && op.thenDelete === true && op.expectMod === 0) return false;
   if (op.key !== undefined && op.kind !== 'leaseRevoke' && op.key !== e.kv.key) return false;
   // An indeterminate CAS can only have taken effect where its compare held (acknowledged ones: checkRead).
   if (op.completeMs === null && op.kind === 'cas' && (kvAt(model, e.kv.key, rev - 1)?.mod ?? 0) !== op.expectMod) {

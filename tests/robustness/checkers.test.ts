@@ -131,3 +131,12 @@ test('two deletes of one key applied together: only the one that deleted owns th
   ops.splice(3, 0, op({ kind: 'delete', key: 'k0', invokeMs: 29, completeMs: 35, rev: 4, deleted: 0, client: 3 }));
   assert.deepEqual(violations(history(ops, [watch])), []);
 });
+
+test('a CAS-delete of an absent key is a no-op read, not the owner of a delete at its revision', () => {
+  const { ops, watch } = base();
+  // After the delete at 4, a CAS "delete k0 if absent" succeeds at revision 4 without writing (seed
+  // 1460213958's short run). Listed before the real delete so revision-only attribution would pick it.
+  ops.splice(3, 0, op({ kind: 'cas', key: 'k0', expectMod: 0, thenDelete: true, invokeMs: 36, completeMs: 38, rev: 4,
+    succeeded: true, client: 3 }));
+  assert.deepEqual(violations(history(ops, [watch])), []);
+});

@@ -16,7 +16,8 @@
  */
 import { spawn, execFileSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, openSync, readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, openSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { sampleProcessTree, stopChild } from './lib/proc-tree.js';
 import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -35,7 +36,6 @@ const TETCD_BIN = join(ROOT, 'bin/tetcd');
 const DOC_PATH = join(ROOT, 'docs/performance.md');
 const SECTION_HEADING = '## Single member: tetcd benchmark vs etcd';
 const READY_TIMEOUT_MS = 60_000;
-const STOP_TIMEOUT_MS = 15_000;
 const RSS_SAMPLE_INTERVAL_MS = 200;
 /** A workload step that has not finished by then is cut short (its row says so); --step-seconds. */
 const STEP_DEADLINE_SECONDS_DEFAULT = 120;
@@ -204,45 +204,12 @@ async function waitReady(server: RunningServer): Promise<void> {
 }
 
 async function stopServer(server: RunningServer): Promise<void> {
-  if (server.child.exitCode === null && server.child.signalCode === null) {
-    const exited = new Promise((resolveExit) => server.child.once('exit', resolveExit));
-    server.child.kill('SIGTERM');
-    const timer = setTimeout(() => server.child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-    await exited;
-    clearTimeout(timer);
-  }
+  await stopChild(server.child);
 }
-
-/** Linux USER_HZ: /proc/<pid>/stat times are in these ticks. */
-const CLOCK_TICKS_PER_SECOND = 100;
 
 /** RSS and CPU time of `pid` plus all its descendants (a launcher may fork the real server). */
 function sampleTree(pid: number): { rssBytes: number; cpuMs: number } {
-  const childrenOf = new Map<number, number[]>();
-  const cpuTicksOf = new Map<number, number>();
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const ppid = Number(fields[1]);
-      childrenOf.set(ppid, [...(childrenOf.get(ppid) ?? []), Number(name)]);
-      cpuTicksOf.set(Number(name), Number(fields[11]) + Number(fields[12]));
-    } catch { /* the process exited while we looked */ }
-  }
-  let rssBytes = 0;
-  let cpuTicks = 0;
-  const stack = [pid];
-  while (stack.length > 0) {
-    const next = stack.pop()!;
-    try {
-      const kib = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${next}/status`, 'utf8'))?.[1];
-      rssBytes += Number(kib ?? 0) * 1024;
-    } catch { /* gone */ }
-    cpuTicks += cpuTicksOf.get(next) ?? 0;
-    stack.push(...(childrenOf.get(next) ?? []));
-  }
-  return { rssBytes, cpuMs: (cpuTicks * 1000) / CLOCK_TICKS_PER_SECOND };
+  return sampleProcessTree([pid]);
 }
 
 function treeRssBytes(pid: number): number {

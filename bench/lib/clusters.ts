@@ -8,7 +8,8 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { openSync, readFileSync, readdirSync } from 'node:fs';
+import { openSync, readFileSync } from 'node:fs';
+import { sampleProcessTree, stopChild } from './proc-tree.js';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -19,7 +20,6 @@ export const ETCD_BIN = '/usr/bin/etcd';
 /** TETCD_BIN=/path/to/main.js runs another build (e.g. a saved "before" build) instead of bin/tetcd. */
 const TETCD_BIN = process.env['TETCD_BIN'] ?? join(ROOT, 'bin/tetcd');
 const READY_TIMEOUT_MS = 60_000;
-const STOP_TIMEOUT_MS = 15_000;
 const READY_POLL_MS = 200;
 
 export type ServerKind = 'etcd' | 'tetcd';
@@ -119,41 +119,12 @@ export async function leaderEndpoint(cluster: Cluster): Promise<string> {
 }
 
 export async function stopCluster(cluster: Cluster): Promise<void> {
-  await Promise.all(cluster.members.map(async (m) => {
-    if (m.child.exitCode !== null || m.child.signalCode !== null) return;
-    const exited = new Promise((resolveExit) => m.child.once('exit', resolveExit));
-    m.child.kill('SIGTERM');
-    const timer = setTimeout(() => m.child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-    await exited;
-    clearTimeout(timer);
-  }));
+  await Promise.all(cluster.members.map((m) => stopChild(m.child)));
 }
-
-/** Linux USER_HZ: /proc/<pid>/stat times are in these ticks. */
-const CLOCK_TICKS_PER_SECOND = 100;
 
 /** CPU time (utime + stime) of `pids` and all their descendants, in ms. */
 export function treeCpuMs(pids: number[]): number {
-  const childrenOf = new Map<number, number[]>();
-  const ticksOf = new Map<number, number>();
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const ppid = Number(fields[1]);
-      childrenOf.set(ppid, [...(childrenOf.get(ppid) ?? []), Number(name)]);
-      ticksOf.set(Number(name), Number(fields[11]) + Number(fields[12]));
-    } catch { /* exited while we looked */ }
-  }
-  let ticks = 0;
-  const stack = [...pids];
-  while (stack.length > 0) {
-    const pid = stack.pop()!;
-    ticks += ticksOf.get(pid) ?? 0;
-    stack.push(...(childrenOf.get(pid) ?? []));
-  }
-  return (ticks * 1000) / CLOCK_TICKS_PER_SECOND;
+  return sampleProcessTree(pids).cpuMs;
 }
 
 export function clusterCpuMs(cluster: Cluster): number {

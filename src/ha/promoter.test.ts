@@ -58,7 +58,9 @@ test('does nothing on a follower', async () => {
   await promoter.stop();
 });
 
-test('the timer runs rounds by itself', async () => {
+test('the timer runs rounds by itself', async (t) => {
+  // Fake timers: the promoter's interval is unref'd, so a real one would let the process exit mid-test.
+  t.mock.timers.enable({ apis: ['setInterval'] });
   const target = new FakeTarget();
   target.members.set(2n, { name: 'l', isLearner: true, ready: true });
   let promoted!: () => void;
@@ -66,9 +68,13 @@ test('the timer runs rounds by itself', async () => {
   const original = target.promote.bind(target);
   target.promote = async (id) => { await original(id); promoted(); };
   const promoter = startLearnerPromoter(target, 10, silentLogger());
+  assert.deepEqual(target.attempts, [], 'no round before the first interval');
+  t.mock.timers.tick(10);
   await done;
   await promoter.stop();
   assert.equal(target.members.get(2n)!.isLearner, false);
+  t.mock.timers.tick(100);
+  assert.deepEqual(target.attempts, [2n], 'no round after stop');
 });
 
 test('a non-positive interval is refused', () => {

@@ -128,3 +128,35 @@ test('copyTo writes a consistent compacted copy that opens as a backend', async 
   assert.equal(dec(copy.get('members', enc('m1'))), 'x');
   await copy.close();
 });
+
+test('repeated defrags keep one defrag lock file (the open environment\'s) and no temp data files', async () => {
+  const path = tempPath();
+  const backend = await Backend.open(path, { batchIntervalMs: 60_000 });
+  for (let round = 0; round < 3; round++) {
+    backend.put('key', enc(`r${round}`), enc(`${round}`));
+    await backend.defrag();
+  }
+  const defragFiles = readdirSync(join(path, '..')).filter((n) => n.includes('defrag'));
+  assert.equal(defragFiles.length, 1, defragFiles.join(','));
+  assert.ok(defragFiles[0]!.endsWith('-lock'));
+  await backend.close();
+  const reopened = await Backend.open(path);
+  assert.deepEqual(rangeText(reopened, 'r'), ['r0=0', 'r1=1', 'r2=2']);
+  await reopened.close();
+});
+
+test('close() ends a read view that a running defrag waits for, instead of hanging', { timeout: 30_000 }, async () => {
+  const path = tempPath();
+  const backend = await Backend.open(path, { batchIntervalMs: 60_000 });
+  backend.put('key', enc('a'), enc('1'));
+  const view = await backend.openReadView();
+  const defrag = backend.defrag();
+  backend.put('key', enc('b'), enc('2'));
+  const closed = backend.close();
+  assert.equal(backend.close(), closed, 'a second close() returns the same promise');
+  await Promise.all([defrag, closed]);
+  assert.throws(() => view.readAfter('key', undefined, 1024, 10), /closed/);
+  const reopened = await Backend.open(path);
+  assert.deepEqual(rangeText(reopened, 'a'), ['a=1', 'b=2']);
+  await reopened.close();
+});

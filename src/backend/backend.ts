@@ -1,10 +1,11 @@
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { mkdirSync, renameSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { crashPoint } from '../platform/crash-points.js';
 import { assert } from '../base/assert.js';
 import { Limits } from '../base/limits.js';
 import { type BucketName } from './buckets.js';
 import { bytesToBinaryString } from './bytes.js';
+import { defragTempPath, removeClosedDefragLock, removeDefragLeftovers } from './defrag-files.js';
 import {
   fsyncPath, lmdbInUseBytes, LMDB_KEY_BYTES_MAX, MAP_SIZE_BYTES_DEFAULT, openLmdbEnv, type LmdbDbi, type LmdbEnv,
 } from './lmdb-env.js';
@@ -22,8 +23,6 @@ export interface BackendOptions {
   /** Called after every commit with its duration (etcd_disk_backend_commit_duration_seconds). */
   onCommit?: (durationMs: number) => void;
 }
-
-const DEFRAG_INFIX = '.defrag-';
 
 /**
  * etcd-style batched key-value backend over one LMDB file with one named database per etcd bucket.
@@ -49,6 +48,7 @@ export class Backend {
   private commitWanted = false;
   private failure: unknown = undefined;
   private closed = false;
+  private closing: Promise<void> | undefined = undefined;
   private readonly batchLimit: number;
   private readonly batchIntervalMs: number;
   private readonly mapSizeBytes: number;
@@ -221,14 +221,27 @@ export class Backend {
     };
   }
 
-  /** Commits pending writes and closes the file. Idempotent. */
-  async close(): Promise<void> {
-    if (this.closed) return;
+  /**
+   * Ends open read views, commits pending writes and closes the file. Idempotent: later calls return
+   * the first call's promise. Throws a commit failure.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.closeOnce();
+    return this.closing;
+  }
+
+  private async closeOnce(): Promise<void> {
+    // Views end first: a defrag ahead of the final commit on the chain may be waiting for them.
+    this.endViews();
     if (this.failure === undefined) await this.enqueue(() => this.commitOnce());
-    for (const closeView of [...this.views.keys()]) closeView();
+    this.endViews();
     this.closed = true;
     this.clearTimers();
     await this.env.root.close();
+  }
+
+  private endViews(): void {
+    for (const closeView of [...this.views.keys()]) closeView();
   }
 
   private enqueue(step: () => Promise<void>): Promise<void> {
@@ -283,18 +296,27 @@ export class Backend {
 
   private async defragOnce(): Promise<void> {
     await this.commitOnce();
-    const temp = `${this.path}${DEFRAG_INFIX}${process.pid}-${++this.defragCount}`;
+    const temp = defragTempPath(this.path, ++this.defragCount);
     await this.env.root.backup(temp, true);
     fsyncPath(temp);
     crashPoint('backend.defrag-after-copy');
     const old = this.env;
-    // Reads switch to the compacted copy at once (it holds everything committed; writes are held).
+    // Reads switch to the compacted copy at once (it holds everything committed; writes are held). It
+    // is opened at the temp path, so it gets its own lock file: opening `path` while the old env is
+    // open would make lmdb-js reuse the old env (it matches envs by lock file), see 0011-defrag-env-swap.
     this.env = openLmdbEnv(temp, this.mapSizeBytes);
-    while ([...this.views.values()].includes(old)) await new Promise<void>((wake) => this.viewWaiters.push(wake));
-    await old.root.close();
-    crashPoint('backend.defrag-before-rename');
-    renameSync(temp, this.path);
-    fsyncPath(dirname(this.path));
+    try {
+      while ([...this.views.values()].includes(old)) await new Promise<void>((wake) => this.viewWaiters.push(wake));
+      await old.root.close();
+      crashPoint('backend.defrag-before-rename');
+      renameSync(temp, this.path);
+      fsyncPath(dirname(this.path));
+    } catch (error) {
+      // Commits now go to the temp file, which open() would delete: stop instead of losing them.
+      this.failure = error;
+      throw error;
+    }
+    removeClosedDefragLock(this.path, old.path);
     this.refreshFileSize();
     crashPoint('backend.defrag-after-rename');
   }
@@ -423,14 +445,4 @@ function readSizes(dbi: LmdbDbi, txn: ReadTxn, after: Uint8Array | undefined, ma
     if (bytes >= maxBytes || out.length >= maxEntries) break;
   }
   return out;
-}
-
-/** Removes `<file>.defrag-*` temp files and their lock files left by an interrupted defrag. */
-function removeDefragLeftovers(path: string): void {
-  const directory = dirname(path);
-  if (!existsSync(directory)) return;
-  const prefix = basename(path) + DEFRAG_INFIX;
-  for (const name of readdirSync(directory)) {
-    if (name.startsWith(prefix)) rmSync(join(directory, name), { force: true });
-  }
 }

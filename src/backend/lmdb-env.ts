@@ -20,6 +20,8 @@ export const LMDB_META_PAGES = 2;
 
 /** An open environment plus one handle per bucket. */
 export interface LmdbEnv {
+  /** The data file the environment was opened at (its lock file is `<path>-lock`). */
+  path: string;
   root: LmdbRoot;
   dbis: Map<BucketName, LmdbDbi>;
 }
@@ -44,7 +46,37 @@ export function openLmdbEnv(path: string, mapSizeBytes: number): LmdbEnv {
   for (const name of BUCKET_NAMES) {
     dbis.set(name, openBucket(root, name));
   }
-  return { root, dbis };
+  const env = { path, root, dbis };
+  seedFreelist(env);
+  return env;
+}
+
+/** A key of the unnamed (catalog) database that is written and removed again by seedFreelist. */
+const FREELIST_SEED_KEY = Buffer.from('\u0000tetcd-freelist-seed', 'latin1');
+
+/**
+ * Works around an lmdb-js 3.5.x freelist bug (issue #6, docs/design/0011-defrag-env-swap.md): in a file
+ * whose free-page database is empty but whose transaction id is above 1 (what a compacting copy,
+ * `backup(path, true)`, produces), the first commit that frees enough pages to need an overflow page
+ * for its free-page record makes mdb_page_alloc walk the free-page database while its just-created root
+ * page has no entries: mdb_cursor_last then reads node 0xffff of that page, which crashes (SIGSEGV) or
+ * fails the commit ("Invalid zero size key", MDB_BAD_VALSIZE). A tiny write transaction that touches
+ * only the catalog page frees one page, so its free-page record fits in the root leaf and the free-page
+ * database is no longer empty when real commits arrive. The data is unchanged (the key is removed in the
+ * same transaction). Throws what lmdb throws.
+ */
+function seedFreelist(env: LmdbEnv): void {
+  if (freeRecordCount(env) > 0) return;
+  env.root.transactionSync(() => {
+    env.root.putSync(FREELIST_SEED_KEY, new Uint8Array(0));
+    env.root.removeSync(FREELIST_SEED_KEY);
+  });
+}
+
+/** Number of records in LMDB's free-page database. */
+export function freeRecordCount(env: LmdbEnv): number {
+  const stats = env.root.getStats() as { free?: { entryCount?: number } };
+  return stats.free?.entryCount ?? 0;
 }
 
 /** Pages in use (branch + leaf + overflow) of one stats record lmdb returns. */

@@ -61,6 +61,7 @@ export class PeerListener {
       this.server.emit('connection', socket);
     });
     listener.on('connection', (socket: net.Socket) => {
+      socket.setNoDelay(true);
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
     });

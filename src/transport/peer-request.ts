@@ -1,15 +1,29 @@
 /** One short HTTP/2 request to a peer URL (membership queries, promotion forwarding). */
 import * as http2 from 'node:http2';
-import type * as tls from 'node:tls';
+import * as net from 'node:net';
+import { isIP } from 'node:net';
+import * as tls from 'node:tls';
 
 export interface PeerResponse { status: number; headers: http2.IncomingHttpHeaders; body: string }
 
 /**
  * Opens an HTTP/2 session to a peer URL; https:// URLs use `clientTls` (certificate, CA; see
- * platform/tls-config.ts clientTlsOptions).
+ * platform/tls-config.ts clientTlsOptions). The socket has Nagle off: raft messages are small and
+ * latency-bound, and Nagle would hold one back until the previous segment is acknowledged. An IP
+ * host gets no TLS server name (RFC 6066 allows only DNS names there).
  */
 export function connectPeer(url: string, clientTls: tls.ConnectionOptions | undefined): http2.ClientHttp2Session {
-  return url.startsWith('https:') && clientTls !== undefined ? http2.connect(url, clientTls) : http2.connect(url);
+  const target = new URL(url);
+  const host = target.hostname.replace(/^\[(.*)\]$/, '$1');
+  const secure = target.protocol === 'https:' && clientTls !== undefined;
+  const port = Number(target.port !== '' ? target.port : (secure ? 443 : 80));
+  const createConnection = (): net.Socket => {
+    if (!secure) return net.connect({ host, port, noDelay: true });
+    const servername = isIP(host) === 0 ? host : undefined;
+    return tls.connect({ ...clientTls, host, port, ALPNProtocols: ['h2'],
+      ...(servername === undefined ? {} : { servername }) }).setNoDelay(true);
+  };
+  return http2.connect(url, { createConnection });
 }
 
 /**

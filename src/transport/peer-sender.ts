@@ -75,7 +75,8 @@ export class PeerSender {
     this.session?.destroy();
   }
 
-  private flush(): void {
+  /** Writes the queued messages as one frame (also runs by itself one event-loop turn after a send). */
+  flush(): void {
     this.flushScheduled = false;
     const messages = this.queue;
     this.queue = [];

@@ -4,12 +4,12 @@ import { cp, readFile, rename, rm, stat, truncate, writeFile } from 'node:fs/pro
 import { basename, join } from 'node:path';
 import { CorruptionError } from '../base/errors.js';
 import { crcPayload, metadataPayload } from './codec.js';
-import { RecordType, encodeRecords, type PayloadWriter } from './record.js';
+import { RecordType, encodeRecords, isZeroRange, type PayloadWriter } from './record.js';
 import { Replay, decodeRecord } from './replay.js';
 import { scanSegment } from './scan.js';
 import { segmentName } from './segments.js';
 import { Wal, readWalRecords, type WalRecordInfo } from './wal.js';
-import { appendZeros, entries, entry, flipBit, tempDir } from './test-support.js';
+import { appendZeros, entries, entry, flipBit, recordsEnd, tempDir, trimPreallocated } from './test-support.js';
 
 const META = new TextEncoder().encode('meta');
 const ZERO = { index: 0, term: 0 };
@@ -23,6 +23,7 @@ async function buildSingle(dir: string): Promise<void> {
   await wal.save({ term: 1, vote: 1n, commit: 2 }, entries(3, 5, 1), true);
   await wal.save(undefined, [entry(6, 1, 'last-record-data')], true);
   await wal.close();
+  await trimPreallocated(dir);
 }
 
 /** A WAL of several small segments: entries 1..30. */
@@ -30,6 +31,7 @@ async function buildMulti(dir: string): Promise<void> {
   const wal = await Wal.create(dir, META, { segmentSizeBytes: 300, ...FAST });
   for (let i = 1; i <= 30; i++) await wal.save({ term: 1, vote: 0n, commit: i - 1 }, [entry(i, 1)], true);
   await wal.close();
+  await trimPreallocated(dir);
 }
 
 async function withCopy(source: string, body: (dir: string) => Promise<void>): Promise<void> {
@@ -94,7 +96,8 @@ test('torn tail at every byte offset of the last record is repaired', async () =
         assert.equal(read.repairedTornTail, cut !== last.offset, `cut at ${cut}`);
         assert.deepEqual(read.entries, entries(1, 5, 1), `cut at ${cut}`);
         assert.deepEqual(read.hardState, { term: 1, vote: 1n, commit: 2 });
-        assert.equal((await stat(path)).size, last.offset, 'truncated to the last good record');
+        assert.equal((await recordsEnd(dir)).offset, last.offset, 'truncated to the last good record');
+        assert.ok(isZeroRange(await readFile(path), last.offset, (await stat(path)).size), 'then zeros');
         await wal.save(undefined, [entry(6, 2)], true);
         await wal.close();
         const again = await Wal.open(dir, ZERO, FAST);
@@ -106,7 +109,7 @@ test('torn tail at every byte offset of the last record is repaired', async () =
   } finally { await base.cleanup(); }
 });
 
-test('zero-filled (preallocated) tail is recognised and truncated, also after a torn record', async () => {
+test('a zero-filled (preallocated) tail is free space; after a torn record it is repaired', async () => {
   const base = await tempDir();
   try {
     await buildSingle(base.dir);
@@ -119,7 +122,7 @@ test('zero-filled (preallocated) tail is recognised and truncated, also after a 
         await truncate(path, cut);
         await appendZeros(path, zeros);
         const { wal, read } = await Wal.open(dir, ZERO, FAST);
-        assert.equal(read.repairedTornTail, true);
+        assert.equal(read.repairedTornTail, cut !== last.offset + last.sizeBytes);
         const expected = cut === last.offset + last.sizeBytes ? 6 : 5;
         assert.deepEqual(read.entries.map((e) => e.index), entries(1, expected, 1).map((e) => e.index));
         await wal.close();

@@ -39,7 +39,7 @@ export async function scanDir(dir: string, sink: RecordSink): Promise<DirScan> {
     }
     chain = scan.chainOut;
     if (isLast) {
-      const goodBytes = scan.torn === undefined ? bytes.length : scan.torn.offset;
+      const goodBytes = scan.endOffset;
       const torn = scan.torn === undefined ? undefined : { ...scan.torn, fileBytes: bytes.length };
       return { segments, chainOut: chain, lastSegmentGoodBytes: goodBytes, torn };
     }

@@ -119,6 +119,12 @@ export function readHeader(source: Buffer, offset: number): RecordHeader {
 
 /** True if source[start, end) is all zero bytes (vacuously true for an empty range). */
 export function isZeroRange(source: Uint8Array, start: number, end: number): boolean {
-  for (let i = start; i < end; i++) if (source[i] !== 0) return false;
+  // Chunked memcmp against zeros: a preallocated segment tail is tens of megabytes.
+  for (let i = start; i < end; i += ZERO_CHUNK.length) {
+    const n = Math.min(ZERO_CHUNK.length, end - i);
+    if (Buffer.compare(source.subarray(i, i + n), ZERO_CHUNK.subarray(0, n)) !== 0) return false;
+  }
   return true;
 }
+
+const ZERO_CHUNK = new Uint8Array(64 * 1024);

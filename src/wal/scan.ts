@@ -1,7 +1,8 @@
 /**
  * Scans one segment's bytes into checked records. Distinguishes a torn tail (only possible in the last
  * segment: an incomplete record, or a bad checksum followed by nothing but zeros) from corruption (any
- * other failure), which throws CorruptionError naming the file and offset.
+ * other failure), which throws CorruptionError naming the file and offset. Zeros from a record boundary
+ * to the end of the last segment are its preallocated free space, not a tear.
  */
 import { CorruptionError } from '../base/errors.js';
 import { crc32c } from '../base/crc32c.js';
@@ -30,6 +31,11 @@ export interface SegmentScan {
   chainOut: number;
   /** Set if the segment ends in a torn tail that starts at `offset` (only when isLast). */
   torn?: { offset: number; detail: string };
+  /**
+   * Where the records end: the file size, or where the last segment's preallocated space (zeros from
+   * a record boundary to the end of the file) starts.
+   */
+  endOffset: number;
 }
 
 interface ScanContext {
@@ -51,12 +57,15 @@ export function scanSegment(file: string, bytes: Buffer, isLast: boolean, chainI
   let chain = chainIn ?? 0;
   let offset = 0;
   while (offset < bytes.length) {
+    if (isLast && records.length >= SEGMENT_HEADER_RECORDS && isZeroRange(bytes, offset, bytes.length)) {
+      return { records, chainOut: chain, endOffset: offset };
+    }
     const step = scanRecord(context, offset, chain);
     if ('tornDetail' in step) {
       if (records.length < SEGMENT_HEADER_RECORDS) {
         throw new CorruptionError(file, offset, `segment header incomplete: ${step.tornDetail}`);
       }
-      return { records, chainOut: chain, torn: { offset, detail: step.tornDetail } };
+      return { records, chainOut: chain, torn: { offset, detail: step.tornDetail }, endOffset: offset };
     }
     checkPlacement(context, step.record, records.length, chainIn);
     records.push(step.record);
@@ -66,7 +75,7 @@ export function scanSegment(file: string, bytes: Buffer, isLast: boolean, chainI
   if (records.length < SEGMENT_HEADER_RECORDS) {
     throw new CorruptionError(file, offset, 'segment lacks its crc and metadata records');
   }
-  return { records, chainOut: chain };
+  return { records, chainOut: chain, endOffset: offset };
 }
 
 function checkPlacement(context: ScanContext, record: RawRecord, position: number, chainIn: number | undefined): void {

@@ -4,7 +4,7 @@ import { readdir, stat, truncate } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { AssertionError } from '../base/assert.js';
 import { Wal, readWalRecords } from './wal.js';
-import { entries, entry, tempDir } from './test-support.js';
+import { entries, entry, recordsEnd, tempDir, trimPreallocated } from './test-support.js';
 
 const META = new TextEncoder().encode('cluster=1 member=2');
 const ZERO = { index: 0, term: 0 };
@@ -94,6 +94,42 @@ test('segments are cut at segmentSizeBytes and read back across segments', async
   } finally { await cleanup(); }
 });
 
+test('the last segment is preallocated; a cut trims the finished one to its last record', async () => {
+  const { dir, cleanup } = await tempDir();
+  try {
+    const options = { segmentSizeBytes: 4096, ...FAST };
+    const wal = await Wal.create(dir, META, options);
+    assert.equal((await stat(wal.segments()[0]!)).size, 4096, 'a new WAL is preallocated');
+    for (let i = 1; i <= 40; i++) await wal.save({ term: 1, vote: 0n, commit: i - 1 }, [entry(i, 1, 'x'.repeat(200))], true);
+    const paths = wal.segments();
+    assert.ok(paths.length >= 2, `expected a cut, got ${paths.length} segment(s)`);
+    const records = await readWalRecords(dir);
+    for (const path of paths.slice(0, -1)) {
+      const last = records.filter((r) => r.file === path).at(-1)!;
+      assert.equal((await stat(path)).size, last.offset + last.sizeBytes, `${basename(path)} ends at its last record`);
+    }
+    assert.equal((await stat(paths.at(-1)!)).size, 4096, 'the new last segment is preallocated');
+    await wal.close();
+    // A clean reopen is not a repair, and keeps the preallocation.
+    const { wal: again, read } = await Wal.open(dir, ZERO, options);
+    assert.equal(read.repairedTornTail, false);
+    assert.deepEqual(read.entries.map((e) => e.index), entries(1, 40, 1).map((e) => e.index));
+    assert.equal((await stat(paths.at(-1)!)).size, 4096);
+    await again.close();
+    // A segment cut short (a WAL written without preallocation, or a power loss) is extended again.
+    const end = await recordsEnd(dir);
+    await truncate(end.file, end.offset);
+    const third = await Wal.open(dir, ZERO, options);
+    assert.equal(third.read.repairedTornTail, false);
+    assert.equal((await stat(end.file)).size, 4096);
+    await third.wal.save(undefined, [entry(41, 1)], true);
+    await third.wal.close();
+    const fourth = await Wal.open(dir, ZERO, options);
+    assert.equal(fourth.read.entries.at(-1)!.index, 41);
+    await fourth.wal.close();
+  } finally { await cleanup(); }
+});
+
 test('snapshot markers: open from a marker returns the entries after it and its confState', async () => {
   const { dir, cleanup } = await tempDir();
   try {
@@ -180,9 +216,9 @@ test('crash simulation: unsynced writes lost (file truncated to its last fsynced
     const wal = await Wal.create(dir, META);
     await wal.save({ term: 1, vote: 0n, commit: 0 }, entries(1, 4, 1), true);
     const [path] = wal.segments();
-    const syncedSize = (await stat(path!)).size;
+    const syncedSize = (await recordsEnd(dir)).offset;
     await wal.save({ term: 1, vote: 0n, commit: 4 }, entries(5, 9, 1), false);
-    const fullSize = (await stat(path!)).size;
+    const fullSize = (await recordsEnd(dir)).offset;
     await wal.close();
     const boundaries = new Set((await readWalRecords(dir)).map((r) => r.offset + r.sizeBytes));
     for (const size of [syncedSize, syncedSize + 7, Math.floor((syncedSize + fullSize) / 2), fullSize - 1]) {
@@ -256,6 +292,7 @@ test('readWalRecords reports a torn tail without repairing it', async () => {
     await wal.save(undefined, entries(1, 3, 1), true);
     const [path] = wal.segments();
     await wal.close();
+    await trimPreallocated(dir);
     const size = (await stat(path!)).size;
     await truncate(path!, size - 5);
     const records = await readWalRecords(dir);

@@ -77,6 +77,7 @@ export class Wal {
     await writeFileDurable(dir, name, bytes, options.unsafeNoFsync === true);
     const handle = await open(join(dir, name), 'r+');
     noteWalSynced(join(dir, name), bytes.length);
+    await preallocate(handle, options);
     const segments = [{ seq: 0, firstIndex: 0, name, path: join(dir, name) }];
     const tail: Tail = { handle, segments, sizeBytes: bytes.length, chain: chainOut };
     const state: Durable = { lastIndex: 0, hardState: { term: 0, vote: 0n, commit: 0 }, marker };
@@ -103,6 +104,7 @@ export class Wal {
     assert(replay.metadata !== undefined, 'every segment has metadata');
     const handle = await open(last.path, 'r+');
     noteWalSynced(last.path, scan.lastSegmentGoodBytes);
+    await preallocate(handle, options);
     const tail: Tail = { handle, segments: scan.segments, sizeBytes: scan.lastSegmentGoodBytes, chain: scan.chainOut };
     const state: Durable = {
       lastIndex: replay.finalLastIndex(), hardState: replay.hardState, marker: replay.latestMarker,
@@ -253,6 +255,9 @@ export class Wal {
 
   /** Finishes the current segment (fsynced) and starts the next with crc, metadata, state and marker. */
   private async cut(): Promise<void> {
+    // A finished segment ends at its last record: only the last segment has preallocated space.
+    await this.tail.handle.truncate(this.tail.sizeBytes);
+    this.unsyncedBytes = Math.max(this.unsyncedBytes, 1);
     await this.sync();
     const previous = this.tail.segments.at(-1)!;
     const seq = previous.seq + 1;
@@ -264,6 +269,7 @@ export class Wal {
     await writeFileDurable(this.dir, name, bytes, this.options.unsafeNoFsync === true);
     const handle = await open(join(this.dir, name), 'r+');
     noteWalSynced(join(this.dir, name), bytes.length);
+    await preallocate(handle, this.options);
     await this.tail.handle.close();
     this.tail.handle = handle;
     this.tail.segments = [...this.tail.segments, { seq, firstIndex, name, path: join(this.dir, name) }];
@@ -276,6 +282,18 @@ export class Wal {
 function checkOptions(options: WalOptions): void {
   const size = options.segmentSizeBytes ?? Limits.walSegmentBytes;
   assert(Number.isSafeInteger(size) && size >= SEGMENT_SIZE_BYTES_MIN, `bad segmentSizeBytes ${size}`);
+}
+
+/**
+ * Extends the open segment to the segment size (a sparse extension: its blocks read as zeros). Appends
+ * then overwrite in place, so an fdatasync need not also commit a new file size through the
+ * filesystem journal, which is what made every save cost two flushes (etcd preallocates its segments
+ * for the same reason). Readers take zeros from a record boundary to the end of the last segment as
+ * free space.
+ */
+async function preallocate(handle: FileHandle, options: WalOptions): Promise<void> {
+  const targetBytes = options.segmentSizeBytes ?? Limits.walSegmentBytes;
+  if ((await handle.stat()).size < targetBytes) await handle.truncate(targetBytes);
 }
 
 async function syncPath(path: string): Promise<void> {

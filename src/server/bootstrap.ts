@@ -6,6 +6,7 @@
  */
 import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import { lockDataDir, type DataDirLock } from '../platform/data-dir-lock.js';
 import { join } from 'node:path';
 import { assert } from '../base/assert.js';
 import { formatIdHex } from '../base/ids.js';
@@ -62,9 +63,14 @@ export interface Bootstrapped {
   snapDir: string;
   walDir: string;
   repairedTornTail: boolean;
+  /** This process's hold on the data dir (released when the member stops). */
+  dataDirLock: DataDirLock;
   /** Set when --force-new-cluster rewrote the log of an existing data dir on this start. */
   forcedNewCluster?: ForceNewClusterResult;
 }
+
+/** What bootstrapping produces before the data dir lock is attached. */
+type Unlocked = Omit<Bootstrapped, 'dataDirLock'>;
 
 interface WalMetadata { memberId: string; clusterId: string }
 
@@ -80,6 +86,17 @@ export async function bootstrap(config: BootstrapConfig): Promise<Bootstrapped> 
   const paths = memberPaths(config.dataDir, config.walDir);
   checkNotEtcdBackend(paths.dbPath);
   await mkdir(paths.snapDir, { recursive: true });
+  const dataDirLock = lockDataDir(config.dataDir, paths.memberDir);
+  try {
+    return { ...await bootstrapLocked(config, paths), dataDirLock };
+  } catch (error) {
+    dataDirLock.release();
+    throw error;
+  }
+}
+
+async function bootstrapLocked(config: BootstrapConfig, paths: ReturnType<typeof memberPaths>):
+Promise<Unlocked> {
   // etcd ignores --force-new-cluster on a data dir without a WAL (a brand-new member).
   const forced = config.forceNewCluster === true && await Wal.exists(paths.walDir)
     ? await forceNewCluster(config.dataDir, { walDir: config.walDir, unsafeNoFsync: config.unsafeNoFsync })
@@ -103,7 +120,7 @@ export async function bootstrap(config: BootstrapConfig): Promise<Bootstrapped> 
 }
 
 async function createNew(config: BootstrapConfig, paths: ReturnType<typeof memberPaths>, backend: Backend,
-  walOptions: { unsafeNoFsync: boolean }): Promise<Bootstrapped> {
+  walOptions: { unsafeNoFsync: boolean }): Promise<Unlocked> {
   if (config.initialClusterState === 'existing') return joinExisting(config, paths, backend, walOptions);
   const members: MemberInfo[] = config.initialCluster.map((m) => ({
     id: computeMemberId(m.peerUrls, config.initialClusterToken), name: m.name, peerUrls: m.peerUrls,
@@ -133,7 +150,7 @@ async function createNew(config: BootstrapConfig, paths: ReturnType<typeof membe
 }
 
 async function restart(config: BootstrapConfig, paths: ReturnType<typeof memberPaths>, backend: Backend,
-  walOptions: { unsafeNoFsync: boolean }): Promise<Bootstrapped> {
+  walOptions: { unsafeNoFsync: boolean }): Promise<Unlocked> {
   // A member that joined an existing cluster has no snapshot file until the leader sent it one.
   const snap = await loadNewestSnapMetadata(paths.snapDir) ?? { index: 0, term: 0, confState: EMPTY_CONF_STATE };
   const { wal, read } = await Wal.open(paths.walDir, { index: snap.index, term: snap.term,
@@ -166,7 +183,7 @@ const EMPTY_CONF_STATE: ConfState = { voters: [], learners: [], votersOutgoing: 
  * peer URLs, and starts with an empty log; the leader then sends a snapshot and the log.
  */
 async function joinExisting(config: BootstrapConfig, paths: ReturnType<typeof memberPaths>, backend: Backend,
-  walOptions: { unsafeNoFsync: boolean }): Promise<Bootstrapped> {
+  walOptions: { unsafeNoFsync: boolean }): Promise<Unlocked> {
   const self = config.initialCluster.find((m) => m.name === config.name);
   assert(self !== undefined, 'local member missing from initial cluster (validated by config)');
   const others = config.initialCluster.filter((m) => m.name !== config.name).flatMap((m) => m.peerUrls);

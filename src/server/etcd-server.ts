@@ -224,6 +224,7 @@ export class EtcdServer implements TransportHandler {
     if (boot.membership.isRemoved(boot.memberId)) {
       await boot.backend.close();
       await boot.wal.close();
+      boot.dataDirLock.release();
       throw new Error(`member ${formatIdHex(boot.memberId)} has already been removed from the cluster; ` +
         'remove its data dir and add it again as a new member');
     }
@@ -920,6 +921,7 @@ export class EtcdServer implements TransportHandler {
     await this.store.close().catch((e: unknown) => this.logger.error({ err: e }, 'closing the store failed'));
     await this.backend.close().catch(() => undefined);
     await this.boot.wal.close().catch((e: unknown) => this.logger.error({ err: e }, 'closing the WAL failed'));
+    this.boot.dataDirLock.release();
     this.stopResult = { error };
     for (const handler of this.stopHandlers.splice(0)) handler(error);
   }

@@ -5,7 +5,7 @@
 import { ETCD_SERVER_VERSION, TETCD_VERSION } from '../../base/version.js';
 import { FlagError, parseFlags } from '../ctl/flag-parser.js';
 import type { FlagSpec } from '../ctl/flag-parser.js';
-import { backendPathOf, requireExists, walDirOf } from './data-dir.js';
+import { backendPathOf, requireExists, requireStopped, walDirOf } from './data-dir.js';
 import { dumpBackend } from './db-dump.js';
 import { verifyDataDir } from './verify.js';
 import { dumpWal } from './wal-dump.js';
@@ -72,6 +72,7 @@ async function dispatch(io: UtlOutput, words: string[], values: FlagValues): Pro
       : runSnapshotRestore(io, words.slice(2), values);
   }
   if (['defrag', 'hashkv'].includes(command) && dataDir === '') throw new UsageError('--data-dir is required');
+  if (dataDir !== '') requireStopped(dataDir);
   if (command === 'defrag') return runDefrag(io, dataDir);
   if (command === 'hashkv') return runHashKv(io, dataDir, values);
   if (!['wal dump', 'db dump', 'verify'].includes(command)) {

@@ -158,8 +158,11 @@ async function restart(config: BootstrapConfig, paths: ReturnType<typeof memberP
   const metadata = JSON.parse(new TextDecoder().decode(read.metadata)) as WalMetadata;
   const membership = new Membership(backend);
   const storage = new MemoryStorage();
-  storage.applySnapshot({ data: new Uint8Array(0), metadata: { index: snap.index, term: snap.term,
-    confState: snap.confState } });
+  // A member that joined and has not received a snapshot yet has none: its storage starts empty.
+  if (snap.index > 0) {
+    storage.applySnapshot({ data: new Uint8Array(0), metadata: { index: snap.index, term: snap.term,
+      confState: snap.confState } });
+  }
   // A crash between installing a received snapshot and recording it in the WAL leaves a HardState
   // older than the snapshot: the backend already holds everything up to the snapshot, so catch up.
   const hardState: HardState = { ...read.hardState, term: Math.max(read.hardState.term, snap.term),

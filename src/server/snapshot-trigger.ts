@@ -59,8 +59,11 @@ export class SnapshotTrigger {
     await this.releaseWal(index);
   }
 
-  /** Releases WAL segments fully covered by the snapshot, keeping at least `maxWals` files when set. */
+  /**
+   * Deletes WAL segments fully covered by the snapshot, oldest first, while more than --max-wals files
+   * exist (0: keep every file), as etcd's WAL purge does.
+   */
   private async releaseWal(index: number): Promise<void> {
-    await this.boot.wal.releaseTo(index);
+    await this.boot.wal.releaseTo(index, this.options.maxWals);
   }
 }

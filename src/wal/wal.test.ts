@@ -210,6 +210,25 @@ test('releaseTo deletes whole segments below the index and keeps the one contain
   } finally { await cleanup(); }
 });
 
+test('releaseTo with maxFiles keeps at most that many files (etcd --max-wals); 0 keeps every file', async () => {
+  const { dir, cleanup } = await tempDir();
+  try {
+    const wal = await Wal.create(dir, META, { segmentSizeBytes: 400, ...FAST });
+    for (let i = 1; i <= 60; i++) await wal.save({ term: 1, vote: 0n, commit: i }, [entry(i, 1)], true);
+    await wal.saveSnapshot({ index: 55, term: 1 });
+    const before = wal.segments();
+    assert.ok(before.length >= 6, `expected many segments, got ${before.length}`);
+    await wal.releaseTo(55, 0);
+    assert.deepEqual(wal.segments(), before, '0 is unlimited retention');
+    await wal.releaseTo(55, 4);
+    assert.deepEqual(wal.segments(), before.slice(-4), 'the oldest released files go until 4 are left');
+    assert.deepEqual((await readdir(dir)).sort(), before.slice(-4).map((p) => basename(p)));
+    await wal.releaseTo(0, 1);
+    assert.equal(wal.segments().length, 4, 'files the snapshot does not cover are never deleted');
+    await wal.close();
+  } finally { await cleanup(); }
+});
+
 test('crash simulation: unsynced writes lost (file truncated to its last fsynced size) still opens', async () => {
   const { dir, cleanup } = await tempDir();
   try {

@@ -179,15 +179,20 @@ export class Wal {
   }
 
   /**
-   * Deletes segment files whose entries are all below `index`, keeping the last segment whose first
-   * index is <= `index` and everything after it. Throws on I/O errors.
+   * Deletes segment files whose entries are all below `index` (never the last segment whose first index
+   * is <= `index`, nor anything after it), oldest first. With `maxFiles` (etcd's --max-wals), only while
+   * more than `maxFiles` files exist, and 0 means unlimited retention: nothing is deleted. Throws on I/O
+   * errors.
    */
-  async releaseTo(index: number): Promise<void> {
+  async releaseTo(index: number, maxFiles?: number): Promise<void> {
     assertSafeInteger(index, 'release index');
     assert(!this.closed, 'wal is closed');
+    assert(maxFiles === undefined || (Number.isSafeInteger(maxFiles) && maxFiles >= 0), `bad maxFiles ${maxFiles}`);
+    if (maxFiles === 0) return;
     const segments = this.tail.segments;
     let keepFrom = 0;
     for (let i = 0; i < segments.length; i++) if (segments[i]!.firstIndex <= index) keepFrom = i;
+    if (maxFiles !== undefined) keepFrom = Math.min(keepFrom, Math.max(0, segments.length - maxFiles));
     if (keepFrom === 0) return;
     const doomed = segments.slice(0, keepFrom);
     // Drop from the list first so a crash mid-way leaves only a shorter prefix (still a valid WAL).

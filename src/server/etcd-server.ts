@@ -12,7 +12,7 @@ import { formatIdHex } from '../base/ids.js';
 import { SeededRandom } from '../base/random.js';
 import { Backend } from '../backend/backend.js';
 import {
-  AlarmRequest, AlarmRequest_AlarmAction, AlarmResponse, AlarmType, CompactionRequest, InternalRaftRequest,
+  AlarmRequest, AlarmRequest_AlarmAction, AlarmResponse, CompactionRequest, InternalRaftRequest,
   MemberAttributes, ClusterMemberAttrSetRequest, ResponseHeader, RequestHeader, InternalAuthenticateRequest,
   type AuthenticateResponse,
   type CompactionResponse, type DeleteRangeRequest, type DeleteRangeResponse,
@@ -22,7 +22,7 @@ import {
 } from '../proto/gen/etcdserverpb.js';
 import { RawNode } from '../raft/raw-node.js';
 import {
-  EntryType, MessageType, StateType, type ConfChangeV2, type Message, type Snapshot, type SnapshotMetadata,
+  EntryType, MessageType, StateType, type Message, type Snapshot, type SnapshotMetadata,
   type SoftState,
 } from '../raft/types.js';
 import { MvccStore } from '../mvcc/store.js';
@@ -53,6 +53,8 @@ import type { ServerOptions } from './server-options.js';
 import type { LeaseForwardKind, Transport, TransportHandler } from './transport-api.js';
 import { checkDeleteRequest, checkPutRequest, checkRangeRequest, checkTxnRequest } from './validate.js';
 import { WaitRegistry } from './wait.js';
+import { Proposer } from './proposer.js';
+import { QuotaGuard } from './quota-guard.js';
 import { sendBackendSnapshot, type SnapshotCall } from './snapshot-stream.js';
 import { AuthStore } from '../auth/auth-store.js';
 import { createTokenProvider, type AuthOptions } from '../auth/token-options.js';
@@ -91,13 +93,12 @@ export class EtcdServer implements TransportHandler {
   private readonly reads: LinearizableReads;
   private readonly wait = new WaitRegistry<ApplyResult>(PENDING_PROPOSALS_MAX);
   private readonly ids: IdGenerator;
+  private readonly proposer: Proposer;
   private readonly entries: EntryApplier;
   private readonly snapshots: SnapshotTrigger;
   private softState: SoftState = { lead: 0n, raftState: StateType.Follower };
   private stopping = false;
   private published = false;
-  /** An apply-time NOSPACE proposal is in flight (raise it once, not once per applied write). */
-  private noSpaceProposalPending = false;
   private markPublished: () => void = () => undefined;
   /** Settles once this member's attributes are committed (etcd's ReadyNotify): then it serves clients. */
   readonly published$: Promise<void> = new Promise((resolve) => { this.markPublished = resolve; });
@@ -113,6 +114,7 @@ export class EtcdServer implements TransportHandler {
   /** --experimental-corrupt-check-time > 0: the leader compares peer hashes periodically. */
   private readonly corruptionChecker: PeriodicCorruptionChecker | undefined;
   readonly alarms: AlarmStore;
+  private readonly quota: QuotaGuard;
   private autoCompactTimer: NodeJS.Timeout | undefined;
   private readonly stopHandlers: Array<(error?: unknown) => void> = [];
   /** Set when stop() finished (with the error it stopped for, if any). */
@@ -142,9 +144,15 @@ export class EtcdServer implements TransportHandler {
     this.membership = boot.membership;
     this.requestTimeoutMs = 5000 + 2 * options.electionTimeoutMs;
     this.ids = new IdGenerator(boot.memberId, clock.wallMs());
+    this.proposer = new Proposer({
+      node: () => this.driver.node, wake: () => this.driver.wake(), wait: this.wait, ids: this.ids,
+      isStopping: () => this.stopping, hasLeader: () => this.softState.lead !== 0n,
+      onFailed: () => this.metrics.proposalFailed(), maxRequestBytes: options.maxRequestBytes,
+      retryIntervalMs: options.heartbeatIntervalMs, requestTimeoutMs: this.requestTimeoutMs,
+    });
     this.leases = new LeaseManager(boot.backend, store, {
       clock, electionTimeoutMs: options.electionTimeoutMs, checkpointIntervalMs: options.leaseCheckpointIntervalMs,
-      propose: async (r) => (await this.propose(r)).response,
+      propose: async (r) => (await this.proposer.propose(r)).response,
       nextId: () => this.ids.nextId(), isLeader: () => this.isLeader(), leaderId: () => this.softState.lead,
       forward: (leader, kind, request) => (this.transport.forwardLease === undefined
         ? Promise.reject(etcdError('ERR_NOT_LEADER')) : this.transport.forwardLease(leader, kind, request)),
@@ -198,7 +206,10 @@ export class EtcdServer implements TransportHandler {
       this.corruptionChecker.start();
     }
     this.alarms = new AlarmStore(this.backend);
-    this.entries.applyGuard = (request) => this.guardApply(request);
+    this.quota = new QuotaGuard({ alarms: this.alarms, backendSizeBytes: () => this.backend.sizeBytes(),
+      quotaBackendBytes: options.quotaBackendBytes, memberId: this.memberId, logger,
+      proposeAlarm: (request) => this.alarm(request) });
+    this.entries.applyGuard = (request) => this.quota.guardApply(request);
     this.bindMetrics();
   }
 
@@ -363,8 +374,9 @@ export class EtcdServer implements TransportHandler {
 
   async put(request: PutRequest, authInfo?: AuthInfo): Promise<PutResponse> {
     checkPutRequest(request);
-    await this.checkQuota(request.key.length + request.value.length + QUOTA_OVERHEAD_BYTES_PER_KEY);
-    const result = await this.propose(InternalRaftRequest.create({ put: request, header: this.authHeader(authInfo) }));
+    await this.quota.checkBeforePropose(request.key.length + request.value.length + QUOTA_OVERHEAD_BYTES_PER_KEY);
+    const result = await this.proposer.propose(InternalRaftRequest.create({ put: request,
+      header: this.authHeader(authInfo) }));
     const response = result.response as PutResponse;
     response.header = this.header(response.header?.revision ?? 0);
     return response;
@@ -373,7 +385,7 @@ export class EtcdServer implements TransportHandler {
   async deleteRange(request: DeleteRangeRequest, authInfo?: AuthInfo): Promise<DeleteRangeResponse> {
     checkDeleteRequest(request);
     this.alarms.checkData();
-    const result = await this.propose(InternalRaftRequest.create({ deleteRange: request,
+    const result = await this.proposer.propose(InternalRaftRequest.create({ deleteRange: request,
       header: this.authHeader(authInfo) }));
     const response = result.response as DeleteRangeResponse;
     response.header = this.header(response.header?.revision ?? 0);
@@ -391,15 +403,16 @@ export class EtcdServer implements TransportHandler {
       response.header = this.header(response.header?.revision ?? 0);
       return response;
     }
-    if (txnHasPut(request)) await this.checkQuota(QUOTA_OVERHEAD_BYTES_PER_KEY);
-    const result = await this.propose(InternalRaftRequest.create({ txn: request, header: this.authHeader(authInfo) }));
+    if (txnHasPut(request)) await this.quota.checkBeforePropose(QUOTA_OVERHEAD_BYTES_PER_KEY);
+    const result = await this.proposer.propose(InternalRaftRequest.create({ txn: request,
+      header: this.authHeader(authInfo) }));
     const response = result.response as TxnResponse;
     response.header = this.header(response.header?.revision ?? 0);
     return response;
   }
 
   async compact(request: CompactionRequest, authInfo?: AuthInfo): Promise<CompactionResponse> {
-    const result = await this.propose(InternalRaftRequest.create({ compaction: request,
+    const result = await this.proposer.propose(InternalRaftRequest.create({ compaction: request,
       header: this.authHeader(authInfo) }));
     if (request.physical && result.physicalDone !== undefined) await result.physicalDone;
     const response = result.response as CompactionResponse;
@@ -481,7 +494,7 @@ export class EtcdServer implements TransportHandler {
   async proposeAuth<T extends { header: ResponseHeader | undefined }>(request: InternalRaftRequest,
     authInfo?: AuthInfo): Promise<T> {
     request.header = this.authHeader(authInfo);
-    const response = (await this.propose(request)).response as T;
+    const response = (await this.proposer.propose(request)).response as T;
     response.header = this.header();
     return response;
   }
@@ -604,68 +617,11 @@ export class EtcdServer implements TransportHandler {
       memberId: this.memberId, node: () => this.driver.node, membership: () => this.membership,
       transport: this.transport, logger: this.logger, strictReconfigCheck: this.options.strictReconfigCheck,
       nextRequestId: () => this.ids.nextId(),
-      proposeConfChange: (change, requestId) => this.proposeConfChange(change, requestId),
+      proposeConfChange: (change, requestId) => this.proposer.proposeConfChange(change, requestId),
       confChangeApplied: (requestId) => this.wait.trigger(requestId, {}),
       onRemovedSelf: () => this.removedSelf(),
       unixSeconds: () => Math.floor(this.clock.wallMs() / 1000),
     });
-  }
-
-  /** etcd's capped and corrupt appliers, and the Alarm request itself, at apply time. */
-  private guardApply(request: InternalRaftRequest): ApplyResult | undefined {
-    if (request.alarm !== undefined) {
-      const alarms = this.alarms.apply(request.alarm);
-      this.logger.warn({ action: request.alarm.action, alarm: request.alarm.alarm,
-        'member-id': formatIdHex(request.alarm.memberID) },
-        request.alarm.action === AlarmRequest_AlarmAction.ACTIVATE ? 'alarm raised' : 'alarm disarmed');
-      return { response: AlarmResponse.create({ alarms }) };
-    }
-    const isData = request.put !== undefined || request.deleteRange !== undefined || request.txn !== undefined ||
-      request.compaction !== undefined || request.leaseGrant !== undefined || request.leaseRevoke !== undefined;
-    if (isData) this.alarms.checkData();
-    if (request.put !== undefined || request.leaseGrant !== undefined ||
-        (request.txn !== undefined && txnHasPut(request.txn))) {
-      this.alarms.checkSpace();
-      this.raiseNoSpaceOnApply(request.put === undefined ? QUOTA_OVERHEAD_BYTES_PER_KEY
-        : request.put.key.length + request.put.value.length + QUOTA_OVERHEAD_BYTES_PER_KEY);
-    }
-    return undefined;
-  }
-
-  /**
-   * As etcd's quota applier: every member checks its own backend when applying a request that adds data
-   * and raises NOSPACE for itself when over quota (unless a NOSPACE alarm is already active). The write
-   * itself is applied on every member, so their states never diverge.
-   */
-  private raiseNoSpaceOnApply(costBytes: number): void {
-    if (this.backend.sizeBytes() + costBytes < this.options.quotaBackendBytes) return;
-    if (this.alarms.list(AlarmType.NOSPACE).length > 0) return;
-    void this.raiseNoSpace('exceeded the backend quota while applying; raising the NOSPACE alarm');
-  }
-
-  /** Proposes NOSPACE for this member (one proposal in flight at a time); never rejects. */
-  private async raiseNoSpace(message: string): Promise<void> {
-    if (this.noSpaceProposalPending) return;
-    this.noSpaceProposalPending = true;
-    this.logger.warn({ 'quota-size-bytes': this.options.quotaBackendBytes, 'db-size-bytes': this.backend.sizeBytes() },
-      message);
-    try {
-      await this.alarm(AlarmRequest.create({ action: AlarmRequest_AlarmAction.ACTIVATE, memberID: this.memberId,
-        alarm: AlarmType.NOSPACE }));
-    } catch {
-      // Not proposed (no leader, stopping): the next write over quota tries again.
-    } finally {
-      this.noSpaceProposalPending = false;
-    }
-  }
-
-  /** Checks alarms and the backend quota before proposing a request that adds data. */
-  private async checkQuota(costBytes: number): Promise<void> {
-    this.alarms.checkData();
-    this.alarms.checkSpace();
-    if (this.backend.sizeBytes() + costBytes < this.options.quotaBackendBytes) return;
-    await this.raiseNoSpace('exceeded the backend quota; raising the NOSPACE alarm');
-    throw etcdError('ERR_NO_SPACE');
   }
 
   /** Alarm RPC: GET is answered locally; ACTIVATE/DEACTIVATE go through raft. */
@@ -673,7 +629,8 @@ export class EtcdServer implements TransportHandler {
     if (request.action === AlarmRequest_AlarmAction.GET) {
       return AlarmResponse.create({ header: this.header(), alarms: this.alarms.list(request.alarm) });
     }
-    const response = (await this.propose(InternalRaftRequest.create({ alarm: request }))).response as AlarmResponse;
+    const result = await this.proposer.propose(InternalRaftRequest.create({ alarm: request }));
+    const response = result.response as AlarmResponse;
     response.header = this.header();
     return response;
   }
@@ -703,57 +660,6 @@ export class EtcdServer implements TransportHandler {
     return compactor;
   }
 
-  private async proposeConfChange(change: ConfChangeV2, requestId: bigint): Promise<void> {
-    if (this.stopping) throw etcdError('ERR_STOPPED');
-    const pending = this.wait.register(requestId);
-    const dropped = this.driver.node.proposeConfChange(change);
-    if (dropped !== null) this.wait.fail(requestId,
-      etcdError(this.softState.lead === 0n ? 'ERR_NO_LEADER' : 'ERR_TIMEOUT'));
-    this.driver.wake();
-    await this.awaitResult(requestId, pending);
-  }
-
-  private async propose(request: InternalRaftRequest, timeoutMs = this.requestTimeoutMs): Promise<ApplyResult> {
-    if (this.stopping) throw etcdError('ERR_STOPPED');
-    const id = this.ids.nextId();
-    request.ID = id;
-    const data = InternalRaftRequest.encode(request);
-    if (data.length > this.options.maxRequestBytes) throw etcdError('ERR_REQUEST_TOO_LARGE');
-    const pending = this.wait.register(id);
-    this.proposeUntilAccepted(id, data, performance.now() + timeoutMs);
-    return this.awaitResult(id, pending, timeoutMs);
-  }
-
-  /**
-   * Raft drops proposals while no leader is known; etcd's proposer then blocks until a leader appears or
-   * the request times out. Retry every heartbeat until accepted or the deadline passes (awaitResult's
-   * timer fails the waiter then).
-   */
-  private proposeUntilAccepted(id: bigint, data: Uint8Array, deadlineMs: number): void {
-    if (this.stopping || !this.wait.has(id)) return;
-    if (this.driver.node.propose(data) === null) {
-      this.driver.wake();
-      return;
-    }
-    if (performance.now() >= deadlineMs) return;
-    setTimeout(() => this.proposeUntilAccepted(id, data, deadlineMs), this.options.heartbeatIntervalMs);
-  }
-
-  private async awaitResult(id: bigint, pending: Promise<ApplyResult>,
-    timeoutMs = this.requestTimeoutMs): Promise<ApplyResult> {
-    const timer = setTimeout(() => this.wait.fail(id, etcdError('ERR_TIMEOUT')), timeoutMs);
-    try {
-      const result = await pending.catch((error: unknown) => {
-        this.metrics.proposalFailed();
-        throw error;
-      });
-      if (result.error !== undefined) throw result.error;
-      return result;
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
   /** Publishes this member's name and client URLs through raft once a leader exists (etcd's publish). */
   private schedulePublish(delayMs: number): void {
     if (this.published || this.stopping) return;
@@ -771,7 +677,7 @@ export class EtcdServer implements TransportHandler {
         this.markPublished();
         return;
       }
-      this.propose(request, PUBLISH_TIMEOUT_MS).then(() => { this.published = true; this.markPublished(); },
+      this.proposer.propose(request, PUBLISH_TIMEOUT_MS).then(() => { this.published = true; this.markPublished(); },
         () => this.schedulePublish(PUBLISH_RETRY_MS));
     }, delayMs);
   }

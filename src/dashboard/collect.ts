@@ -6,7 +6,6 @@
 import type { Registry } from 'prom-client';
 import type { EtcdServer } from '../server/etcd-server.js';
 import { dashboardHooks } from './hooks.js';
-import { keysTotal } from './key-counter.js';
 import type { HistogramBucket } from './quantile.js';
 import type { StatusInputs } from './status.js';
 
@@ -94,7 +93,7 @@ export async function collectInputs(server: EtcdServer, nowMs: number): Promise<
     raft: { term: server.raftTerm(), index: server.raftIndex(), committedIndex: sum(committed),
       appliedIndex: server.appliedIndex() },
     store: { revision: server.store.currentRevision(), compactRevision: server.store.compactRevision(),
-      keysTotal: keysTotal(server) },
+      keysTotal: server.keysTotal() },
     db: { sizeBytes: server.backendSizeBytes(), sizeInUseBytes: inUseBytes(server, nowMs),
       quotaBytes: server.quotaBytes() },
     alarms: server.alarms.list().map((a) => ({ memberId: a.memberID, alarm: a.alarm })),

@@ -55,14 +55,13 @@ import { checkDeleteRequest, checkPutRequest, checkRangeRequest, checkTxnRequest
 import { WaitRegistry } from './wait.js';
 import { Proposer } from './proposer.js';
 import { QuotaGuard } from './quota-guard.js';
+import { KeyCounter } from './key-counter.js';
 import { sendBackendSnapshot, type SnapshotCall } from './snapshot-stream.js';
 import { AuthStore } from '../auth/auth-store.js';
 import { createTokenProvider, type AuthOptions } from '../auth/token-options.js';
 import type { AuthInfo } from '../auth/types.js';
 import { AuthApplier, checkLeaseWrites, checkTxnPermissions } from './apply/auth-applier.js';
 
-/** Key and range end `\0`: every key (etcd's convention), for the keys-total gauge. */
-const ALL_KEYS = new Uint8Array([0]);
 /** Proposals waiting for their apply result at most (etcd's back-pressure on pending proposals). */
 const PENDING_PROPOSALS_MAX = 100_000;
 const PUBLISH_RETRY_MS = 500;
@@ -94,6 +93,8 @@ export class EtcdServer implements TransportHandler {
   private readonly wait = new WaitRegistry<ApplyResult>(PENDING_PROPOSALS_MAX);
   private readonly ids: IdGenerator;
   private readonly proposer: Proposer;
+  /** Live keys for etcd_debugging_mvcc_keys_total and the dashboard (kept from applied events). */
+  private keyCounter: KeyCounter | undefined;
   private readonly entries: EntryApplier;
   private readonly snapshots: SnapshotTrigger;
   private softState: SoftState = { lead: 0n, raftState: StateType.Follower };
@@ -259,6 +260,12 @@ export class EtcdServer implements TransportHandler {
   /** Subscribes to the events of every applied write, in revision order (for watch). */
   onEvents(listener: EventsListener): void {
     this.entries.onEvents(listener);
+  }
+
+  /** Keys alive at the current revision (counted once, then kept up to date from applied events). */
+  keysTotal(): number {
+    this.keyCounter ??= new KeyCounter(this);
+    return this.keyCounter.count();
   }
 
   memberIdHex(): string {
@@ -758,7 +765,7 @@ export class EtcdServer implements TransportHandler {
       quotaBytes: () => this.options.quotaBackendBytes, dbSizeBytes: () => this.backend.sizeBytes(),
       dbSizeInUseBytes: () => this.backend.sizeInUseBytes(), currentRevision: () => this.store.currentRevision(),
       compactRevision: () => this.store.compactRevision(), memberIdHex: () => this.memberIdHex(),
-      keysTotal: () => this.store.range(ALL_KEYS, ALL_KEYS, { countOnly: true }).count,
+      keysTotal: () => this.keysTotal(),
       watchGauges: () => this.watchGauges?.(),
     });
     this.entries.onSlowApply = () => this.metrics.slowApply();

@@ -5,7 +5,7 @@
  * A replaced store (snapshot installed from the leader) is counted again.
  */
 import { Event_EventType } from '../proto/gen/mvccpb.js';
-import type { EtcdServer } from '../server/etcd-server.js';
+import type { EtcdServer } from './etcd-server.js';
 
 /** Key and range end `\0`: every key (etcd's convention). */
 const ALL_KEYS = new Uint8Array([0]);
@@ -34,16 +34,4 @@ export class KeyCounter {
     }
     return this.keys;
   }
-}
-
-const counters = new WeakMap<object, KeyCounter>();
-
-/** The key count of `server` (its counter is created on first use). */
-export function keysTotal(server: EtcdServer): number {
-  let counter = counters.get(server);
-  if (counter === undefined) {
-    counter = new KeyCounter(server);
-    counters.set(server, counter);
-  }
-  return counter.count();
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Event, Event_EventType, KeyValue } from '../proto/gen/mvccpb.js';
-import type { EtcdServer } from '../server/etcd-server.js';
+import type { EtcdServer } from './etcd-server.js';
 import { KeyCounter } from './key-counter.js';
 
 type Listener = (events: Event[], revision: number) => void;

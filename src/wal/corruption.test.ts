@@ -14,7 +14,7 @@ import { appendZeros, entries, entry, flipBit, recordsEnd, tempDir, trimPrealloc
 const META = new TextEncoder().encode('meta');
 const ZERO = { index: 0, term: 0 };
 /** These tests check structure, not durability: skip fsync so they stay fast on slow disks. */
-const FAST = { unsafeNoFsync: true };
+const FAST = { unsafeNoFsync: true, segmentSizeBytes: 64 * 1024 };
 
 /** A one-segment WAL: entries 1..6 and a HardState over three saves. */
 async function buildSingle(dir: string): Promise<void> {
@@ -28,7 +28,7 @@ async function buildSingle(dir: string): Promise<void> {
 
 /** A WAL of several small segments: entries 1..30. */
 async function buildMulti(dir: string): Promise<void> {
-  const wal = await Wal.create(dir, META, { segmentSizeBytes: 300, ...FAST });
+  const wal = await Wal.create(dir, META, { ...FAST, segmentSizeBytes: 300 });
   for (let i = 1; i <= 30; i++) await wal.save({ term: 1, vote: 0n, commit: i - 1 }, [entry(i, 1)], true);
   await wal.close();
   await trimPreallocated(dir);

@@ -246,7 +246,22 @@ function expectedSlice(history: Map<number, Event[]>, record: WatcherRecord, fro
 }
 
 /** Checks one watcher against the model; returns a problem description or undefined. */
-function checkWatcher(history: Map<number, Event[]>, record: WatcherRecord, finalRevision: number): string | undefined {
+/**
+ * As etcd, prev_kv of an event read from history is looked up at mod_revision - 1 and left out when that
+ * revision is compacted by then: `received` may lack a prev the model has, for such events only.
+ */
+function withoutCompactedPrevs(received: string[], expected: string[], compacted: number): string[] {
+  if (received.length !== expected.length) return received;
+  return received.map((got, i) => {
+    const want = expected[i]!;
+    const match = / prev@\d+$/.exec(want);
+    const modRevision = Number(/@(\d+)/.exec(want)?.[1] ?? 0);
+    return match !== null && got === want.slice(0, match.index) && modRevision - 1 < compacted ? want : got;
+  });
+}
+
+function checkWatcher(history: Map<number, Event[]>, record: WatcherRecord, finalRevision: number,
+  compacted: number): string | undefined {
   const name = `watcher stream=${record.stream} id=${record.id} range=${JSON.stringify(record.range)} start=${record.startRevision}`;
   if (record.id === undefined) return `${name}: never created`;
   const seenRevisions = new Set<number>();
@@ -270,7 +285,7 @@ function checkWatcher(history: Map<number, Event[]>, record: WatcherRecord, fina
     upTo = finalRevision;
   }
   const expected = expectedSlice(history, record, record.startRevision, upTo);
-  if (JSON.stringify(received) !== JSON.stringify(expected)) {
+  if (JSON.stringify(withoutCompactedPrevs(received, expected, compacted)) !== JSON.stringify(expected)) {
     return `${name}: events differ from history [${record.startRevision}, ${upTo}]\n  expected ${expected.join(' | ')}` +
       `\n  received ${received.join(' | ')}`;
   }
@@ -360,7 +375,7 @@ test('watch guarantees hold under random writers, compactions, cancels and slow 
   for (const driver of streams) {
     assert.ok(driver.progressRevision >= latestRevision, `stream ${driver.index} never reported progress at ${latestRevision}`);
     for (const record of driver.watchers) {
-      const problem = checkWatcher(history, record, latestRevision);
+      const problem = checkWatcher(history, record, latestRevision, compacted);
       if (problem !== undefined) problems.push(problem);
     }
   }

@@ -17,6 +17,11 @@ export const Limits = {
   snapshotCountDefault: 100_000,
   /** WAL segment size before a new segment is cut. */
   walSegmentBytes: 64 * 1024 * 1024,
+  /**
+   * WAL fdatasync runs on the main thread while recent ones (moving average) took at most this long, and
+   * on the thread pool otherwise. docs/design/0013-wal-blocking-fsync.md.
+   */
+  walBlockingSyncMaxMs: 1,
   /** Backend batch: commit after this many writes or this interval, whichever first. */
   backendBatchLimit: 10_000,
   backendBatchIntervalMs: 100,

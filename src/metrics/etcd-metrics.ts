@@ -14,19 +14,32 @@ import type {
   GrpcMetricsHooks, GrpcType, MetricsSource, PeerMetricsHooks, ServerMetricsHooks, WatchGaugeValues,
 } from './hooks.js';
 import { GRPC_CODE_NAMES, grpcCodeName } from './grpc-codes.js';
+import { type DeferredCounter, type DeferredHistogram, deferCounter, deferHistogram, flushDeferred } from './deferred.js';
 
 export type MetricsLevel = 'basic' | 'extensive';
 
-type CounterChild = ReturnType<Counter<string>['labels']>;
-type HistogramChild = ReturnType<Histogram<string>['labels']>;
-
-/** The series of one gRPC method. */
+/** The series of one gRPC method (buffered: these move on every call, see deferred.ts). */
 interface GrpcSeries {
-  started: CounterChild;
-  received: CounterChild;
-  sent: CounterChild;
-  handled(code: number): CounterChild;
-  handling: HistogramChild | undefined;
+  started: DeferredCounter;
+  received: DeferredCounter;
+  sent: DeferredCounter;
+  handled(code: number): DeferredCounter;
+  handling: DeferredHistogram | undefined;
+}
+
+/** The metrics updated on every put or raft message, buffered (see deferred.ts). */
+interface HotSeries {
+  unaryRequests: DeferredCounter;
+  streamRequests: DeferredCounter;
+  clientGrpcReceived: DeferredCounter;
+  clientGrpcSent: DeferredCounter;
+  mvcc: Record<'put' | 'range' | 'delete' | 'txn', DeferredCounter>;
+  debuggingMvcc: Record<'put' | 'range' | 'delete' | 'txn', DeferredCounter>;
+  events: DeferredCounter;
+  totalPutSize: DeferredCounter;
+  walWriteBytes: DeferredCounter;
+  walFsync: DeferredHistogram;
+  backendCommit: DeferredHistogram;
 }
 
 /** etcd_server_client_requests_total's client_api_version (the API level tetcd serves). */
@@ -52,10 +65,9 @@ export class EtcdMetrics implements ServerMetricsHooks, GrpcMetricsHooks {
   private readonly h: ReturnType<typeof createHistograms>;
   private readonly g: ReturnType<typeof createEventGauges>;
   private readonly grpc = new Map<string, GrpcSeries>();
-  private readonly peerSent = new Map<string, CounterChild>();
-  private readonly peerReceived = new Map<string, CounterChild>();
-  private readonly unaryRequests: CounterChild;
-  private readonly streamRequests: CounterChild;
+  private readonly peerSent = new Map<string, DeferredCounter>();
+  private readonly peerReceived = new Map<string, DeferredCounter>();
+  private readonly hot: HotSeries;
 
   constructor(options: EtcdMetricsOptions = {}) {
     this.level = options.level ?? 'basic';
@@ -63,8 +75,7 @@ export class EtcdMetrics implements ServerMetricsHooks, GrpcMetricsHooks {
     this.c = createCounters(registers);
     this.h = createHistograms(registers, this.level);
     this.g = createEventGauges(registers);
-    this.unaryRequests = this.c.clientRequests.labels({ type: 'unary', client_api_version: CLIENT_API_VERSION });
-    this.streamRequests = this.c.clientRequests.labels({ type: 'stream', client_api_version: CLIENT_API_VERSION });
+    this.hot = createHotSeries(this.c, this.h, this.g);
     createSourceGauges(registers, () => this.source);
     createInfoGauges(registers, options.serverVersion ?? '3.5.0', () => this.source);
     if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
@@ -91,14 +102,14 @@ export class EtcdMetrics implements ServerMetricsHooks, GrpcMetricsHooks {
   readIndexFailed(): void { this.c.readIndexesFailed.inc(); }
   learnerPromoted(): void { this.c.learnerPromotes.inc(); }
   mvccOp(op: 'put' | 'range' | 'delete' | 'txn', count = 1): void {
-    this.c.mvcc[op].inc(count);
-    this.c.debuggingMvcc[op].inc(count);
+    this.hot.mvcc[op].inc(count);
+    this.hot.debuggingMvcc[op].inc(count);
   }
-  putBytes(bytes: number): void { this.g.totalPutSize.inc(bytes); }
-  events(count: number): void { this.c.events.inc(count); }
-  walFsyncMs(durationMs: number): void { this.h.walFsync.observe(durationMs / MS_PER_SECOND); }
-  walWrite(bytes: number): void { this.g.walWriteBytes.inc(bytes); }
-  backendCommitMs(durationMs: number): void { this.h.backendCommit.observe(durationMs / MS_PER_SECOND); }
+  putBytes(bytes: number): void { this.hot.totalPutSize.inc(bytes); }
+  events(count: number): void { this.hot.events.inc(count); }
+  walFsyncMs(durationMs: number): void { this.hot.walFsync.observe(durationMs / MS_PER_SECOND); }
+  walWrite(bytes: number): void { this.hot.walWriteBytes.inc(bytes); }
+  backendCommitMs(durationMs: number): void { this.hot.backendCommit.observe(durationMs / MS_PER_SECOND); }
   defragMs(durationMs: number): void { this.h.defrag.observe(durationMs / MS_PER_SECOND); }
   defragInflight(active: boolean): void { this.g.defragInflight.set(active ? 1 : 0); }
   snapshotSaveMs(durationMs: number): void { this.h.backendSnapshot.observe(durationMs / MS_PER_SECOND); }
@@ -121,14 +132,14 @@ export class EtcdMetrics implements ServerMetricsHooks, GrpcMetricsHooks {
   // ---- GrpcMetricsHooks (label children cached per method: no label hashing per call) ----
   methodRegistered(service: string, method: string, type: GrpcType): void {
     const series = this.grpcSeries(service, method, type);
-    series.started.inc(0);
-    series.received.inc(0);
-    series.sent.inc(0);
-    for (let code = 0; code < GRPC_CODE_NAMES.length; code++) series.handled(code).inc(0);
+    series.started.touch();
+    series.received.touch();
+    series.sent.touch();
+    for (let code = 0; code < GRPC_CODE_NAMES.length; code++) series.handled(code).touch();
   }
   started(service: string, method: string, type: GrpcType): void {
     this.grpcSeries(service, method, type).started.inc();
-    (type === 'unary' ? this.unaryRequests : this.streamRequests).inc();
+    (type === 'unary' ? this.hot.unaryRequests : this.hot.streamRequests).inc();
   }
   handled(service: string, method: string, type: GrpcType, code: number, durationMs: number): void {
     const series = this.grpcSeries(service, method, type);
@@ -147,14 +158,18 @@ export class EtcdMetrics implements ServerMetricsHooks, GrpcMetricsHooks {
     let series = this.grpc.get(key);
     if (series === undefined) {
       const labels = { grpc_type: type, grpc_service: service, grpc_method: method };
-      const codes = new Map<number, CounterChild>();
+      const codes = new Map<number, DeferredCounter>();
+      const { grpcStarted, grpcMsgReceived, grpcMsgSent, grpcHandled } = this.c;
+      const handling = this.h.grpcHandling;
       series = {
-        started: this.c.grpcStarted.labels(labels), received: this.c.grpcMsgReceived.labels(labels),
-        sent: this.c.grpcMsgSent.labels(labels), handling: this.h.grpcHandling?.labels(labels),
+        started: deferCounter(grpcStarted, grpcStarted.labels(labels)),
+        received: deferCounter(grpcMsgReceived, grpcMsgReceived.labels(labels)),
+        sent: deferCounter(grpcMsgSent, grpcMsgSent.labels(labels)),
+        handling: handling === undefined ? undefined : deferHistogram(handling, handling.labels(labels)),
         handled: (code) => {
           let child = codes.get(code);
           if (child === undefined) {
-            child = this.c.grpcHandled.labels({ ...labels, grpc_code: grpcCodeName(code) });
+            child = deferCounter(grpcHandled, grpcHandled.labels({ ...labels, grpc_code: grpcCodeName(code) }));
             codes.set(code, child);
           }
           return child;
@@ -164,8 +179,8 @@ export class EtcdMetrics implements ServerMetricsHooks, GrpcMetricsHooks {
     }
     return series;
   }
-  receivedBytes(bytes: number): void { this.c.clientGrpcReceived.inc(bytes); }
-  sentBytes(bytes: number): void { this.c.clientGrpcSent.inc(bytes); }
+  receivedBytes(bytes: number): void { this.hot.clientGrpcReceived.inc(bytes); }
+  sentBytes(bytes: number): void { this.hot.clientGrpcSent.inc(bytes); }
 
   // ---- peer network (exposed to the transport through peerHooks()) ----
   peerSentBytes(toHex: string, bytes: number): void {
@@ -175,12 +190,12 @@ export class EtcdMetrics implements ServerMetricsHooks, GrpcMetricsHooks {
     this.peerChild(this.peerReceived, this.c.peerReceived, 'From', fromHex).inc(bytes);
   }
 
-  /** Per-peer counter children, cached (these counters move on every raft message). */
-  private peerChild(cache: Map<string, CounterChild>, counter: Counter<string>, label: string,
-    peer: string): CounterChild {
+  /** Per-peer counter children, cached and buffered (these counters move on every raft message). */
+  private peerChild(cache: Map<string, DeferredCounter>, counter: Counter<string>, label: string,
+    peer: string): DeferredCounter {
     let child = cache.get(peer);
     if (child === undefined) {
-      child = counter.labels({ [label]: peer });
+      child = deferCounter(counter, counter.labels({ [label]: peer }));
       cache.set(peer, child);
     }
     return child;
@@ -206,13 +221,36 @@ export class EtcdMetrics implements ServerMetricsHooks, GrpcMetricsHooks {
 
 type Registers = Registry[];
 
+// Every counter, histogram and event gauge hands over its buffered updates when collected (deferred.ts).
 function counter(registers: Registers, name: string, help: string, labelNames: string[] = []): Counter<string> {
-  return new Counter({ name, help, labelNames, registers });
+  return new Counter({ name, help, labelNames, registers, collect(this: Counter<string>) { flushDeferred(this); } });
 }
 
 function histogram(registers: Registers, name: string, help: string, buckets: number[],
   labelNames: string[] = []): Histogram<string> {
-  return new Histogram({ name, help, buckets, labelNames, registers });
+  return new Histogram({ name, help, buckets, labelNames, registers,
+    collect(this: Histogram<string>) { flushDeferred(this); } });
+}
+
+function createHotSeries(c: ReturnType<typeof createCounters>, h: ReturnType<typeof createHistograms>,
+  g: ReturnType<typeof createEventGauges>): HotSeries {
+  const requests = (type: string): DeferredCounter =>
+    deferCounter(c.clientRequests, c.clientRequests.labels({ type, client_api_version: CLIENT_API_VERSION }));
+  const mvcc = (counters: typeof c.mvcc): HotSeries['mvcc'] => ({
+    put: deferCounter(counters.put, counters.put), range: deferCounter(counters.range, counters.range),
+    delete: deferCounter(counters.delete, counters.delete), txn: deferCounter(counters.txn, counters.txn),
+  });
+  return {
+    unaryRequests: requests('unary'), streamRequests: requests('stream'),
+    clientGrpcReceived: deferCounter(c.clientGrpcReceived, c.clientGrpcReceived),
+    clientGrpcSent: deferCounter(c.clientGrpcSent, c.clientGrpcSent),
+    mvcc: mvcc(c.mvcc), debuggingMvcc: mvcc(c.debuggingMvcc),
+    events: deferCounter(c.events, c.events),
+    totalPutSize: deferCounter(g.totalPutSize, g.totalPutSize),
+    walWriteBytes: deferCounter(g.walWriteBytes, g.walWriteBytes),
+    walFsync: deferHistogram(h.walFsync, h.walFsync),
+    backendCommit: deferHistogram(h.backendCommit, h.backendCommit),
+  };
 }
 
 function createCounters(r: Registers) {
@@ -297,7 +335,7 @@ function createHistograms(r: Registers, level: MetricsLevel) {
 
 function createEventGauges(r: Registers) {
   const gauge = (name: string, help: string, labelNames: string[] = []): Gauge<string> =>
-    new Gauge({ name, help, labelNames, registers: r });
+    new Gauge({ name, help, labelNames, registers: r, collect(this: Gauge<string>) { flushDeferred(this); } });
   return {
     totalPutSize: gauge('etcd_debugging_mvcc_total_put_size_in_bytes',
       'The total size of put kv pairs seen by this member.'),

@@ -70,6 +70,15 @@ export interface Config {
   /** Drop proposals when there is no known leader instead of queueing (default true). */
   disableProposalForwarding?: boolean;
   /**
+   * Default false (etcd-raft's behaviour: a leader sends an append carrying the new commit index to every
+   * follower as soon as its commit index advances). When true, the leader only marks the new commit index
+   * as pending: the next append to a follower carries it anyway, and broadcastCommit() sends it to the
+   * followers that have not got it yet. The caller must call broadcastCommit() within a bounded delay of
+   * commitBroadcastPending() turning true (heartbeats also carry the commit index). Under sequential load
+   * this halves the messages and Readys per entry on followers (docs/design/0012-deferred-commit-broadcast.md).
+   */
+  deferCommitBroadcast?: boolean;
+  /**
    * Test-only fault injection for the simulator's canary: when set, the leader commits entries of a
    * previous term by counting replicas (the Raft paper's Figure 8 bug). Never set in production.
    */
@@ -102,6 +111,10 @@ export interface RawNodeApi {
   /** Reports that a peer could not be reached (transport failure). */
   reportUnreachable(id: NodeId): void;
   reportSnapshot(id: NodeId, status: 'finish' | 'failure'): void;
+  /** With deferCommitBroadcast: the leader has a commit index that some follower was not sent yet. */
+  commitBroadcastPending(): boolean;
+  /** Sends the commit index to every follower that was not sent it yet (no-op unless pending). */
+  broadcastCommit(): void;
   hasReady(): boolean;
   /** Returns the next Ready. Must be followed by advance() after it is handled. */
   ready(): Ready;

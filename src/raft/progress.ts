@@ -19,6 +19,8 @@ export class Progress {
   recentActive = false;
   /** In probe state: one append is outstanding, wait for its response (or a heartbeat response). */
   probeSent = false;
+  /** Highest commit index sent to the peer in an append or heartbeat (deferred commit broadcast). */
+  sentCommit = 0;
   isLearner: boolean;
   readonly inflights: Inflights;
 

@@ -79,6 +79,10 @@ export class Raft {
    * proposals stepped between two Readys travel in one append per follower (batching).
    */
   pendingBroadcast = false;
+  /** See Config.deferCommitBroadcast. */
+  readonly deferCommitBroadcast: boolean;
+  /** The commit index advanced and some follower may not have been sent it (deferCommitBroadcast). */
+  pendingCommitBroadcast = false;
   /** Read requests received before this leader committed an entry of its term. */
   pendingReadIndexMessages: Message[] = [];
   readonly random: Random;
@@ -92,6 +96,7 @@ export class Raft {
     this.checkQuorum = config.checkQuorum ?? true;
     this.preVote = config.preVote ?? true;
     this.disableProposalForwarding = config.disableProposalForwarding ?? false;
+    this.deferCommitBroadcast = config.deferCommitBroadcast ?? false;
     this.unsafeCommitPreviousTerm = config.unsafeCommitPreviousTermByCounting ?? false;
     this.maxMsgSizeBytes = config.maxSizePerMsg ?? MAX_SIZE_PER_MSG_DEFAULT;
     this.maxUncommittedSizeBytes = config.maxUncommittedEntriesSize ?? 0;
@@ -175,9 +180,11 @@ export class Raft {
       pr.match = id === this.id ? lastIndex : 0;
       pr.next = lastIndex + 1;
       pr.recentActive = id === this.id;
+      pr.sentCommit = 0;
     });
     this.pendingConfIndex = 0;
     this.pendingBroadcast = false;
+    this.pendingCommitBroadcast = false;
     this.uncommittedSizeBytes = 0;
     this.readOnly = new ReadOnly(this.readOnly.option);
     this.pendingReadIndexMessages = [];
@@ -304,10 +311,9 @@ export class Raft {
         pr.probeSent = true;
       }
     }
-    this.send(makeMessage({
-      type: MessageType.App, to, index: prevIndex,
-      logTerm: prevTerm, entries, commit: this.raftLog.committed,
-    }));
+    const commit = this.raftLog.committed;
+    pr.sentCommit = Math.max(pr.sentCommit, commit);
+    this.send(makeMessage({ type: MessageType.App, to, index: prevIndex, logTerm: prevTerm, entries, commit }));
     return true;
   }
 
@@ -351,6 +357,17 @@ export class Raft {
       if (id === this.id) return;
       for (let i = 0; i < SENDS_PER_FLUSH_MAX && this.maybeSendAppend(id, false); i++) { /* fill the window */ }
     });
+    // The appends carried the commit index: nothing is held back any more.
+    if (this.pendingCommitBroadcast && this.everyFollowerSentCommit()) this.pendingCommitBroadcast = false;
+  }
+
+  private everyFollowerSentCommit(): boolean {
+    const committed = this.raftLog.committed;
+    let sent = true;
+    this.tracker.visit((id, pr) => {
+      if (id !== this.id && pr.sentCommit < committed) sent = false;
+    });
+    return sent;
   }
 
   bcastAppend(): void {
@@ -359,9 +376,30 @@ export class Raft {
     });
   }
 
+  /** The leader's commit index advanced: send it now, or (deferCommitBroadcast) mark it pending. */
+  commitAdvanced(): void {
+    if (this.deferCommitBroadcast) this.pendingCommitBroadcast = true;
+    else this.bcastAppend();
+  }
+
+  /**
+   * Sends the commit index to the followers that were not sent it yet (an empty append each; a paused
+   * follower gets it with its next append). Clears the pending mark.
+   */
+  broadcastCommit(): void {
+    if (!this.pendingCommitBroadcast) return;
+    this.pendingCommitBroadcast = false;
+    if (this.state !== StateType.Leader) return;
+    const committed = this.raftLog.committed;
+    this.tracker.visit((id, pr) => {
+      if (id !== this.id && pr.sentCommit < committed) this.maybeSendAppend(id, true);
+    });
+  }
+
   sendHeartbeat(to: NodeId, context: Uint8Array | undefined): void {
     const pr = this.tracker.progress.get(to);
     const commit = Math.min(pr?.match ?? 0, this.raftLog.committed);
+    if (pr !== undefined) pr.sentCommit = Math.max(pr.sentCommit, commit);
     this.send(makeMessage({ type: MessageType.Heartbeat, to, commit, context: context ?? new Uint8Array(0) }));
   }
 

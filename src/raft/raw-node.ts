@@ -114,6 +114,14 @@ export class RawNode implements RawNodeApi {
     this.raft.step(makeMessage({ type: MessageType.SnapStatus, from: id, reject: status === 'failure' }));
   }
 
+  commitBroadcastPending(): boolean {
+    return this.raft.pendingCommitBroadcast && this.raft.state === StateType.Leader;
+  }
+
+  broadcastCommit(): void {
+    this.raft.broadcastCommit();
+  }
+
   hasReady(): boolean {
     if (this.pendingReady !== undefined) return false;
     const r = this.raft;

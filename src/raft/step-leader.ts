@@ -189,7 +189,7 @@ function handleAppendResponse(r: Raft, m: Message, pr: Progress): void {
   }
   if (r.maybeCommit()) {
     releasePendingReadIndexMessages(r);
-    r.bcastAppend();
+    r.commitAdvanced();
   } else if (wasPaused) {
     r.sendAppend(m.from);
   }

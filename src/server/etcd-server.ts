@@ -170,7 +170,7 @@ export class EtcdServer implements TransportHandler {
       heartbeatTick: 1, storage: boot.storage,
       random: new SeededRandom(Buffer.from(secureRandomBytes(8)).readBigUInt64BE()),
       applied, maxSizePerMsg: 1024 * 1024, maxInflightMsgs: 512, maxUncommittedEntriesSize: 1 << 30,
-      checkQuorum: true, preVote: options.preVote,
+      checkQuorum: true, preVote: options.preVote, deferCommitBroadcast: true,
     });
     this.transport = createTransport({ memberId: this.memberId, clusterId: this.clusterId }, this);
     this.cluster = this.createClusterManager();

@@ -40,11 +40,20 @@ export interface RaftDriverHooks {
   afterReady(): Promise<void>;
 }
 
+/**
+ * How long a leader may hold back a new commit index that no append has carried yet (the raft node runs
+ * with deferCommitBroadcast). Under load the next proposal's append carries it first; when idle,
+ * followers learn it this much later than with an immediate broadcast (their applies, watch events and
+ * serializable reads lag by at most this). docs/design/0012-deferred-commit-broadcast.md.
+ */
+export const COMMIT_BROADCAST_DELAY_MS = 5;
+
 export class RaftDriver {
   private running = false;
   private stopped = false;
   private wakeUp: (() => void) | undefined;
   private tickTimer: NodeJS.Timeout | undefined;
+  private commitTimer: NodeJS.Timeout | undefined;
   private loopDone: Promise<void> = Promise.resolve();
   private isLeader = false;
   /** The term of the last persisted HardState (for response headers). */
@@ -87,6 +96,7 @@ export class RaftDriver {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.tickTimer !== undefined) clearInterval(this.tickTimer);
+    if (this.commitTimer !== undefined) clearTimeout(this.commitTimer);
     this.wake();
     await this.loopDone;
   }
@@ -100,7 +110,26 @@ export class RaftDriver {
       }
       await this.handleReady();
       await this.hooks.afterReady();
+      this.scheduleCommitBroadcast();
     }
+  }
+
+  /**
+   * Arms the bounded-delay commit broadcast when the node holds back a commit index, and disarms it once
+   * appends have carried the commit index to every follower (under steady load it then never fires).
+   */
+  private scheduleCommitBroadcast(): void {
+    if (!this.node.commitBroadcastPending()) {
+      if (this.commitTimer !== undefined) clearTimeout(this.commitTimer);
+      this.commitTimer = undefined;
+      return;
+    }
+    if (this.commitTimer !== undefined || this.stopped) return;
+    this.commitTimer = setTimeout(() => {
+      this.commitTimer = undefined;
+      this.node.broadcastCommit();
+      this.wake();
+    }, COMMIT_BROADCAST_DELAY_MS);
   }
 
   private async handleReady(): Promise<void> {

@@ -84,6 +84,8 @@ export interface SimOptions {
   disableProposalForwarding: boolean;
   preVote: boolean;
   checkQuorum: boolean;
+  /** Raft's deferCommitBroadcast; the node then broadcasts a held-back commit index at its next tick. */
+  deferCommitBroadcast: boolean;
   /** Canary: enable the Figure-8 bug in raft so the checkers must catch it. */
   unsafeCommitPreviousTermByCounting: boolean;
   /**
@@ -209,10 +211,12 @@ export function deriveOptions(seed: number, profile: SimProfile, overrides: Part
     unsafeSendBeforeFsync: false,
     figure8Script: false,
     removedStopDelayTicks: 0,
+    deferCommitBroadcast: false,
   };
   if (clusterSize === 3 && random.float() < FIGURE8_SCRIPT_SHARE) scriptFigure8(options);
   // Drawn last so that adding it did not re-map the other options of existing seeds.
   options.removedStopDelayTicks = pick(random, [0, 0, 10, 30]);
+  options.deferCommitBroadcast = random.float() < 0.5;
   return { ...options, ...overrides };
 }
 
@@ -232,6 +236,7 @@ export function describeOptions(o: SimOptions): string {
     `maxMsg=${o.maxSizePerMsgBytes} inflight=${o.maxInflightMsgs} maxCommittedPerReady=${o.maxCommittedSizePerReadyBytes}`,
     `maxUncommitted=${o.maxUncommittedEntriesSizeBytes} noForwarding=${o.disableProposalForwarding}`,
     `preVote=${o.preVote} checkQuorum=${o.checkQuorum} removedStop=${o.removedStopDelayTicks}`,
+    `deferCommit=${o.deferCommitBroadcast}`,
     `figure8Script=${o.figure8Script} unsafeFigure8=${o.unsafeCommitPreviousTermByCounting}`,
   ].join(' ');
 }

@@ -109,7 +109,7 @@ export class SimNode {
       maxCommittedSizePerReady: o.maxCommittedSizePerReadyBytes,
       maxUncommittedEntriesSize: o.maxUncommittedEntriesSizeBytes,
       checkQuorum: o.checkQuorum, preVote: o.preVote, readOnlyOption: ReadOnlyOption.Safe,
-      disableProposalForwarding: o.disableProposalForwarding,
+      disableProposalForwarding: o.disableProposalForwarding, deferCommitBroadcast: o.deferCommitBroadcast,
       unsafeCommitPreviousTermByCounting: o.unsafeCommitPreviousTermByCounting,
     });
     this.alive = true;
@@ -188,6 +188,8 @@ export class SimNode {
       raw.tick();
       this.tickCredit -= 1;
     }
+    // deferCommitBroadcast: a held-back commit index goes out within one tick (the server's timer).
+    raw.broadcastCommit();
   }
 
   /** Submits a client write; returns false if raft dropped the proposal (so it certainly never happens). */

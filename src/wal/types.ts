@@ -30,6 +30,13 @@ export interface WalOptions {
   onWrite?: (bytes: number, durationMs: number) => void;
   /** --unsafe-no-fsync: never fsync (data may be lost on power failure). */
   unsafeNoFsync?: boolean;
+  /**
+   * fdatasync blocks the calling thread while the moving average of recent fsyncs is at most this many
+   * ms (default Limits.walBlockingSyncMaxMs; 0 = always on the thread pool). A blocking call skips two
+   * thread hand-offs, which on a loaded machine cost more CPU and latency than a fast fsync itself; a
+   * slow disk moves it back to the thread pool so the event loop never stalls for long.
+   */
+  blockingSyncMaxMs?: number;
 }
 
 /** One decoded record, as readWalRecords() reports it. */

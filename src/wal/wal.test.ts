@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readdir, stat, truncate } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { AssertionError } from '../base/assert.js';
-import { Wal, readWalRecords } from './wal.js';
+import { Wal, nextSyncAverageMs, readWalRecords, syncBlocks } from './wal.js';
 import { entries, entry, recordsEnd, tempDir, trimPreallocated } from './test-support.js';
 
 const META = new TextEncoder().encode('cluster=1 member=2');
@@ -27,6 +27,40 @@ test('round trip: create, save, close, open', async () => {
     assert.equal(read.repairedTornTail, false);
     await again.close();
   } finally { await cleanup(); }
+});
+
+test('fdatasync blocks while the moving average is at most blockingSyncMaxMs; 0 always uses the pool', () => {
+  assert.equal(syncBlocks(0, {}), true, 'a new WAL starts blocking (default 1 ms)');
+  assert.equal(syncBlocks(1, {}), true);
+  assert.equal(syncBlocks(1.01, {}), false);
+  assert.equal(syncBlocks(0, { blockingSyncMaxMs: 0 }), false);
+  assert.equal(syncBlocks(4, { blockingSyncMaxMs: 5 }), true);
+  // A slow disk moves the average over the limit within a few fsyncs, a fast one brings it back.
+  let average = 0.3;
+  let slow = 0;
+  while (syncBlocks(average, {})) { average = nextSyncAverageMs(average, 10); slow++; }
+  assert.equal(slow, 1, 'one 10 ms fsync is enough to leave blocking mode');
+  let fast = 0;
+  while (!syncBlocks(average, {})) { average = nextSyncAverageMs(average, 0.2); fast++; }
+  assert.ok(fast >= 3 && fast <= 12, `back to blocking after ${fast} fast fsyncs`);
+});
+
+test('saves are durable and readable with blocking and with thread-pool fdatasync', async () => {
+  for (const blockingSyncMaxMs of [0, 1_000]) {
+    const { dir, cleanup } = await tempDir();
+    try {
+      const synced: number[] = [];
+      const wal = await Wal.create(dir, META, { blockingSyncMaxMs, onFsync: (ms) => synced.push(ms) });
+      for (let i = 1; i <= 5; i++) await wal.save({ term: 1, vote: 0n, commit: i - 1 }, entries(i, i, 1), true);
+      await wal.close();
+      assert.equal(synced.length, 5);
+      const { wal: again, read } = await Wal.open(dir, ZERO);
+      assert.deepEqual(read.entries, entries(1, 5, 1));
+      assert.equal(read.hardState.commit, 4);
+      await again.close();
+    } finally { await cleanup(); }
+  }
+  await assert.rejects(Wal.create('/nonexistent-never', META, { blockingSyncMaxMs: -1 }), AssertionError);
 });
 
 test('fresh WAL reads as empty with zero HardState', async () => {

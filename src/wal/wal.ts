@@ -4,7 +4,7 @@
  * save(..., mustSync=true) resolves. At most one save/saveSnapshot may be in flight (asserted).
  * After any I/O failure the instance refuses further writes: reopen to recover.
  */
-import { writeSync } from 'node:fs';
+import { fdatasyncSync, writeSync } from 'node:fs';
 import { mkdir, open, rm, truncate, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { assert, assertSafeInteger } from '../base/assert.js';
@@ -42,11 +42,27 @@ interface Durable {
  * An open WAL, appending to its last segment. Create with `Wal.create` or `Wal.open`; not reentrant:
  * callers await each save before the next (asserted).
  */
+/** Weight of the newest fsync in the moving average that picks blocking or thread-pool syncs. */
+const SYNC_AVERAGE_WEIGHT = 0.2;
+
+/** Whether the next fdatasync blocks the thread (see WalOptions.blockingSyncMaxMs). */
+export function syncBlocks(averageMs: number, options: WalOptions): boolean {
+  const maxMs = options.blockingSyncMaxMs ?? Limits.walBlockingSyncMaxMs;
+  return maxMs > 0 && averageMs <= maxMs;
+}
+
+/** The moving average of fdatasync durations after one that took `durationMs`. */
+export function nextSyncAverageMs(averageMs: number, durationMs: number): number {
+  return averageMs + (durationMs - averageMs) * SYNC_AVERAGE_WEIGHT;
+}
+
 export class Wal {
   private busy = false;
   private closed = false;
   private failure: unknown = undefined;
   private unsyncedBytes = 0;
+  /** Moving average of fdatasync durations (ms): picks blocking or thread-pool syncs. */
+  private syncAverageMs = 0;
 
   private constructor(
     private readonly dir: string,
@@ -251,10 +267,13 @@ export class Wal {
     if (this.options.unsafeNoFsync === true || this.unsyncedBytes === 0) return;
     const startMs = performance.now();
     crashPoint('wal.before-sync');
-    await this.tail.handle.datasync();
+    if (syncBlocks(this.syncAverageMs, this.options)) fdatasyncSync(this.tail.handle.fd);
+    else await this.tail.handle.datasync();
+    const durationMs = performance.now() - startMs;
+    this.syncAverageMs = nextSyncAverageMs(this.syncAverageMs, durationMs);
     noteWalSynced(this.tail.segments.at(-1)!.path, this.tail.sizeBytes);
     crashPoint('wal.after-sync');
-    this.options.onFsync?.(performance.now() - startMs);
+    this.options.onFsync?.(durationMs);
     this.unsyncedBytes = 0;
   }
 
@@ -287,6 +306,8 @@ export class Wal {
 function checkOptions(options: WalOptions): void {
   const size = options.segmentSizeBytes ?? Limits.walSegmentBytes;
   assert(Number.isSafeInteger(size) && size >= SEGMENT_SIZE_BYTES_MIN, `bad segmentSizeBytes ${size}`);
+  const blockingMaxMs = options.blockingSyncMaxMs ?? Limits.walBlockingSyncMaxMs;
+  assert(Number.isFinite(blockingMaxMs) && blockingMaxMs >= 0, `bad blockingSyncMaxMs ${blockingMaxMs}`);
 }
 
 /**

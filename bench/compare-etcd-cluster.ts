@@ -2,13 +2,17 @@
  * tetcd vs etcd, both as N-member clusters on 127.0.0.1 (default 3), in interleaved short rounds
  * (tetcd, etcd, etcd, tetcd, ...) so that load drifts on a shared machine hit both alike.
  *
- *   npx tsx bench/compare-etcd-cluster.ts [--members 1|3|5] [--rounds N] [--scale F] [--only tetcd|etcd]
+ *   npx tsx bench/compare-etcd-cluster.ts [--members 1|3|5] [--rounds N] [--warmup N] [--scale F]
+ *                                         [--only tetcd|etcd]
  *
  * Both clusters run for the whole benchmark (the idle one costs little). Per round and server: put
  * (100 clients, 10 conns, all endpoints), put with 1 client on the leader, range --consistency l and s
  * (100 clients, all endpoints) of one preloaded key, range l with 1 client on the leader. Reported: the
  * median over rounds of throughput, 1-client p50, and server CPU per request (utime+stime of every
  * member's process tree, from /proc), with ratios tetcd/etcd. `--scale` multiplies the request counts.
+ * Before the measured rounds each cluster runs `--warmup` (default 1) unrecorded rounds of the same steps:
+ * a long-running member has its code optimized by V8 and its caches filled, and the first round would
+ * otherwise measure tetcd's JIT warm-up (etcd gets the same warm-up).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -27,21 +31,23 @@ const RANGE_KEY = encodeKey(42, KEY_SIZE_BYTES);
 const PRELOAD_KEYS = 1_000;
 const STEP_DEADLINE_MS = 60_000;
 
-interface Args { members: number; rounds: number; scale: number; only: ServerKind | undefined }
+interface Args { members: number; rounds: number; warmup: number; scale: number; only: ServerKind | undefined }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { members: 3, rounds: 3, scale: 1, only: undefined };
+  const args: Args = { members: 3, rounds: 3, warmup: 1, scale: 1, only: undefined };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const next = argv[i + 1];
     if (arg === '--members' && next !== undefined) args.members = Number(argv[++i]);
     else if (arg === '--rounds' && next !== undefined) args.rounds = Number(argv[++i]);
+    else if (arg === '--warmup' && next !== undefined) args.warmup = Number(argv[++i]);
     else if (arg === '--scale' && next !== undefined) args.scale = Number(argv[++i]);
     else if (arg === '--only' && (next === 'tetcd' || next === 'etcd')) args.only = argv[++i] as ServerKind;
     else throw new Error(`unknown argument ${arg}`);
   }
   if (![1, 3, 5].includes(args.members)) throw new Error('--members must be 1, 3 or 5');
   if (!(args.rounds >= 1 && args.scale > 0)) throw new Error('bad --rounds or --scale');
+  if (!(Number.isSafeInteger(args.warmup) && args.warmup >= 0)) throw new Error('bad --warmup');
   return args;
 }
 
@@ -128,6 +134,14 @@ async function main(): Promise<void> {
     for (const cluster of clusters.values()) await preload(cluster);
     const allSteps = steps(args.scale);
     const samples = new Map<string, Sample[]>();
+    for (let round = 0; round < args.warmup; round++) {
+      for (const kind of kinds) {
+        const cluster = clusters.get(kind)!;
+        const leader = await leaderEndpoint(cluster);
+        for (const step of allSteps) await runStep(cluster, leader, step);
+        console.error(`warm-up round ${round + 1} ${kind} done`);
+      }
+    }
     for (let round = 0; round < args.rounds; round++) {
       const order = round % 2 === 0 ? kinds : [...kinds].reverse();
       for (const kind of order) {
@@ -143,7 +157,8 @@ async function main(): Promise<void> {
         }
       }
     }
-    console.log(`${args.members}-member clusters, ${args.rounds} interleaved rounds, scale ${args.scale}; ` +
+    console.log(`${args.members}-member clusters, ${args.warmup} warm-up + ${args.rounds} interleaved rounds, ` +
+      `scale ${args.scale}; ` +
       `${cpus().length} CPUs; 1-minute load average ${loadStart.toFixed(1)} at start, ` +
       `${loadavg()[0]!.toFixed(1)} at end; ${new Date().toISOString()}\n`);
     console.log(report(kinds, allSteps, samples));

@@ -48,6 +48,11 @@ export interface RaftDriverHooks {
  */
 export const COMMIT_BROADCAST_DELAY_MS = 5;
 
+/** Resolves after the event loop's next check phase, where node:http2 writes queued frames. */
+function checkPhase(): Promise<void> {
+  return new Promise((resolve) => { setImmediate(resolve); });
+}
+
 export class RaftDriver {
   private running = false;
   private stopped = false;
@@ -141,7 +146,12 @@ export class RaftDriver {
       this.hooks.softStateChanged(rd.softState);
     }
     const sendEarly = this.isLeader || canaryAckBeforeFsync;
-    if (sendEarly && rd.messages.length > 0) this.hooks.send(rd.messages);
+    if (sendEarly && rd.messages.length > 0) {
+      this.hooks.send(rd.messages);
+      // The appends must leave before the WAL write and its (possibly blocking) fsync: node:http2 writes
+      // queued frames from the event loop's check phase, so let one pass.
+      if (rd.entries.length > 0 || rd.hardState !== undefined) await checkPhase();
+    }
     if (rd.snapshot !== undefined) {
       // State machine first (it swaps in the received backend and writes the snapshot file), then the
       // WAL marker: a crash in between restarts from the new backend and snapshot file.
@@ -161,7 +171,12 @@ export class RaftDriver {
       this.term = rd.hardState.term;
     }
     if (rd.entries.length > 0) this.storage.append(rd.entries);
-    if (!sendEarly && rd.messages.length > 0) this.hooks.send(rd.messages);
+    if (!sendEarly && rd.messages.length > 0) {
+      this.hooks.send(rd.messages);
+      // node:http2 writes the acknowledgements from the event loop's check phase: let it, before the
+      // apply below delays them by its own duration.
+      if (rd.committedEntries.length > 0) await checkPhase();
+    }
     if (rd.committedEntries.length > 0) {
       crashPoint('raft.before-apply');
       this.hooks.applyEntries(rd.committedEntries);

@@ -38,10 +38,6 @@ interface Durable {
   marker: WalSnapshotMarker;
 }
 
-/**
- * An open WAL, appending to its last segment. Create with `Wal.create` or `Wal.open`; not reentrant:
- * callers await each save before the next (asserted).
- */
 /** Weight of the newest fsync in the moving average that picks blocking or thread-pool syncs. */
 const SYNC_AVERAGE_WEIGHT = 0.2;
 
@@ -56,6 +52,10 @@ export function nextSyncAverageMs(averageMs: number, durationMs: number): number
   return averageMs + (durationMs - averageMs) * SYNC_AVERAGE_WEIGHT;
 }
 
+/**
+ * An open WAL, appending to its last segment. Create with `Wal.create` or `Wal.open`; not reentrant:
+ * callers await each save before the next (asserted).
+ */
 export class Wal {
   private busy = false;
   private closed = false;
@@ -263,6 +263,7 @@ export class Wal {
     this.unsyncedBytes += bytes.length;
   }
 
+  /** fdatasync; on the main thread while recent fsyncs were fast (see syncBlocks). */
   private async sync(): Promise<void> {
     if (this.options.unsafeNoFsync === true || this.unsyncedBytes === 0) return;
     const startMs = performance.now();

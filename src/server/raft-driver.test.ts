@@ -1,25 +1,30 @@
 /**
- * The Ready loop's bounded-delay commit broadcast (docs/design/0012-deferred-commit-broadcast.md), with a
- * scripted node and node:test mock timers: a held-back commit index goes out COMMIT_BROADCAST_DELAY_MS
- * after the Ready that left it pending, unless an append carried it first.
+ * The Ready loop with a scripted node: the bounded-delay commit broadcast
+ * (docs/design/0012-deferred-commit-broadcast.md, node:test mock timers: a held-back commit index goes out
+ * COMMIT_BROADCAST_DELAY_MS after the Ready that left it pending, unless an append carried it first), and
+ * the check phase let through before a leader's WAL save and before a follower's apply
+ * (docs/design/0013-wal-blocking-fsync.md).
  */
 import { afterEach, beforeEach, mock, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RawNodeApi } from '../raft/api.js';
 import { MemoryStorage } from '../raft/memory-storage.js';
-import type { Ready } from '../raft/types.js';
+import { StateType, type Entry, type Message, type Ready } from '../raft/types.js';
 import type { Wal } from '../wal/wal.js';
 import { COMMIT_BROADCAST_DELAY_MS, RaftDriver, type RaftDriverHooks } from './raft-driver.js';
 
-/** A node whose Readys are empty; the test sets whether a commit broadcast is pending. */
+/** A node whose Readys are empty unless `next` is set; the test sets whether a broadcast is pending. */
 class ScriptedNode {
   queuedReadys = 0;
   pending = false;
   broadcasts = 0;
+  next: Ready | undefined;
   hasReady(): boolean { return this.queuedReadys > 0; }
   ready(): Ready {
     this.queuedReadys--;
-    return { entries: [], committedEntries: [], messages: [], readStates: [], mustSync: false };
+    const rd = this.next ?? { entries: [], committedEntries: [], messages: [], readStates: [], mustSync: false };
+    this.next = undefined;
+    return rd;
   }
   advance(): void { /* nothing to acknowledge */ }
   tick(): void { /* logical time is not needed here */ }
@@ -30,11 +35,18 @@ class ScriptedNode {
   }
 }
 
-const noWal = { save: async () => undefined, saveSnapshot: async () => undefined } as unknown as Wal;
+/** What the loop did, in order; 'check' marks a check phase (a setImmediate queued by send). */
+let events: string[] = [];
+const noWal = {
+  save: async () => { events.push('save'); }, saveSnapshot: async () => undefined,
+} as unknown as Wal;
 const hooks: RaftDriverHooks = {
-  applyEntries: () => undefined, readStates: () => undefined, softStateChanged: () => undefined,
-  applySnapshot: async () => undefined, send: () => undefined, fatal: (error) => { throw error; },
-  afterReady: async () => undefined,
+  applyEntries: () => { events.push('apply'); }, readStates: () => undefined, softStateChanged: () => undefined,
+  applySnapshot: async () => undefined, fatal: (error) => { throw error; }, afterReady: async () => undefined,
+  send: () => {
+    events.push('send');
+    setImmediate(() => events.push('check'));
+  },
 };
 
 /** Lets the loop's promises run (setImmediate is not mocked). */
@@ -44,6 +56,7 @@ let node: ScriptedNode;
 let driver: RaftDriver;
 
 beforeEach(() => {
+  events = [];
   mock.timers.enable({ apis: ['setTimeout', 'setInterval'] });
   node = new ScriptedNode();
   driver = new RaftDriver(node as unknown as RawNodeApi, new MemoryStorage(), noWal, 1_000, hooks);
@@ -92,4 +105,24 @@ test('the delay runs from the first Ready that left a commit index pending, not 
   mock.timers.tick(1);
   await settle();
   assert.equal(node.broadcasts, 1, 'steady commits do not postpone the broadcast forever');
+});
+
+const ENTRY: Entry = { term: 1, index: 1, type: 0, data: new Uint8Array(0) };
+const MESSAGE = { type: 0, to: 2n } as unknown as Message;
+
+test('a leader lets its appends be written (a check phase) before its WAL save', async () => {
+  node.next = { entries: [ENTRY], committedEntries: [], messages: [MESSAGE], readStates: [], mustSync: true,
+    softState: { lead: 1n, raftState: StateType.Leader } };
+  node.queuedReadys = 1;
+  driver.wake();
+  for (let i = 0; i < 3; i++) await settle();
+  assert.deepEqual(events, ['send', 'check', 'save']);
+});
+
+test('a follower lets its acknowledgements be written (a check phase) before it applies', async () => {
+  node.next = { entries: [ENTRY], committedEntries: [ENTRY], messages: [MESSAGE], readStates: [], mustSync: true };
+  node.queuedReadys = 1;
+  driver.wake();
+  for (let i = 0; i < 3; i++) await settle();
+  assert.deepEqual(events, ['save', 'send', 'check', 'apply']);
 });

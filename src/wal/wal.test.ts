@@ -63,6 +63,21 @@ test('saves are durable and readable with blocking and with thread-pool fdatasyn
   await assert.rejects(Wal.create('/nonexistent-never', META, { blockingSyncMaxMs: -1 }), AssertionError);
 });
 
+test('a blocking fdatasync runs on the calling thread: no event-loop turn passes during the save', async () => {
+  const { dir, cleanup } = await tempDir();
+  try {
+    const wal = await Wal.create(dir, META, { blockingSyncMaxMs: 1_000 });
+    for (let i = 1; i <= 3; i++) {
+      let turned = false;
+      setImmediate(() => { turned = true; });
+      await wal.save({ term: 1, vote: 0n, commit: 0 }, entries(i, i, 1), true);
+      assert.equal(turned, false, 'the fsync did not go through the thread pool');
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await wal.close();
+  } finally { await cleanup(); }
+});
+
 test('fresh WAL reads as empty with zero HardState', async () => {
   const { dir, cleanup } = await tempDir();
   try {

@@ -202,7 +202,12 @@ export class ServerProcess {
         reject(new Error(`${this.kind} '${this.name}' ${why}; log ${this.logPath}:\n${this.logTail()}`));
       };
       const onData = (chunk: Buffer): void => {
-        appendFileSync(this.logPath, chunk);
+        // 'exit' can come before the last piped output; once cleanup() removed the dir, drop it.
+        try {
+          appendFileSync(this.logPath, chunk);
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+        }
         if (ready) return;
         pending = (pending + chunk.toString('utf8')).slice(-4096);
         if (!pending.includes(READY_LINE)) return;

@@ -1,13 +1,15 @@
 /**
- * The incoming half: an HTTP/2 server on --listen-peer-urls. `POST /raft/stream` carries framed message
- * batches from one peer; `POST /raft/snapshot` carries one MsgSnap frame followed by the backend image.
- * Every request names cluster, sender and receiver; a wrong cluster id, a removed sender or a request
- * meant for another member is refused with 412 and a reason (etcd refuses such peers the same way).
+ * The incoming half on --listen-peer-urls. A connection is either a raw raft stream (raw-stream.ts:
+ * preface line, then framed message batches from one peer) or HTTP/2, told apart by its first bytes.
+ * Over HTTP/2, `POST /raft/stream` is the raft stream of an older tetcd and `POST /raft/snapshot` carries
+ * one MsgSnap frame followed by the backend image. Every stream and request names cluster, sender and
+ * receiver; a wrong cluster id, a removed sender or a stream meant for another member is refused with a
+ * reason (`ERR` line, or 412), as etcd refuses such peers.
  *
  * Each listen URL gets its own TCP or TLS server feeding the one HTTP/2 server. With TLS (an https://
  * peer URL) the handshake verifies the client certificate when --peer-client-cert-auth is on, then
  * etcd's post-handshake checks run (CRL, allowed CN / hostname, client-cert SAN vs remote address)
- * before any HTTP/2 byte is read: a process without an acceptable certificate reaches no handler.
+ * before any byte is read: a process without an acceptable certificate reaches no handler.
  */
 import * as http2 from 'node:http2';
 import * as net from 'node:net';
@@ -18,6 +20,8 @@ import type { TransportHandler } from '../server/transport-api.js';
 import type { Logger } from '../platform/logger.js';
 import type { PeerCertificateCheck } from '../platform/tls-config.js';
 import { FrameReader } from './message-codec.js';
+import { encodeAnswer, parsePreface, RAW_STREAM_ALPN, RAW_STREAM_LINE_BYTES_MAX, sniffPeerProtocol,
+  type RawStreamPreface } from './raw-stream.js';
 
 export interface ListenerIdentity { localId: bigint; clusterId: bigint }
 
@@ -29,8 +33,8 @@ export class PeerListener {
   private readonly listeners: Array<net.Server | tls.Server> = [];
   private readonly sockets = new Set<net.Socket>();
   private readonly sessions = new Set<http2.ServerHttp2Session>();
-  /** Open incoming raft streams by sender id (hex), so a removed member's streams can be closed. */
-  private readonly incoming = new Map<string, Set<http2.ServerHttp2Stream>>();
+  /** Closers of the open incoming raft streams by sender id (hex), so a removed member's can be closed. */
+  private readonly incoming = new Map<string, Set<() => void>>();
 
   constructor(
     private readonly identity: ListenerIdentity,
@@ -58,7 +62,7 @@ export class PeerListener {
     }
     const listener = secure ? this.createTlsServer(this.tlsConfig!) : net.createServer((socket) => {
       socket.on('error', () => undefined);
-      this.server.emit('connection', socket);
+      this.route(socket);
     });
     listener.on('connection', (socket: net.Socket) => {
       socket.setNoDelay(true);
@@ -84,7 +88,7 @@ export class PeerListener {
   }
 
   private createTlsServer(secure: PeerListenerTls): tls.Server {
-    const server = tls.createServer({ ...secure.options, ALPNProtocols: ['h2'] });
+    const server = tls.createServer({ ...secure.options, ALPNProtocols: ['h2', RAW_STREAM_ALPN] });
     server.on('tlsClientError', (error, socket) => this.logRejected(socket, error.message));
     server.on('secureConnection', (socket: tls.TLSSocket) => {
       socket.on('error', () => undefined);
@@ -94,11 +98,82 @@ export class PeerListener {
             this.logRejected(socket, refusal);
             socket.destroy();
           } else if (!socket.destroyed) {
-            this.server.emit('connection', socket);
+            this.route(socket);
           }
         });
     });
     return server;
+  }
+
+  /** Hands a connection to HTTP/2 or serves it as a raw raft stream, by its first bytes. */
+  private route(socket: net.Socket): void {
+    let head: Buffer = Buffer.alloc(0);
+    const onData = (chunk: Buffer): void => {
+      head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
+      const protocol = sniffPeerProtocol(head);
+      if (protocol === undefined) return;
+      if (protocol === 'h2') {
+        socket.off('data', onData);
+        socket.pause();
+        // node:http2 replays the socket's buffered bytes when its session starts.
+        socket.unshift(head);
+        this.server.emit('connection', socket);
+        return;
+      }
+      if (protocol === 'unknown') {
+        socket.off('data', onData);
+        this.logRejected(socket, 'neither HTTP/2 nor a raft stream');
+        socket.destroy();
+        return;
+      }
+      const newline = head.indexOf(0x0a);
+      if (newline < 0) {
+        if (head.length <= RAW_STREAM_LINE_BYTES_MAX) return;
+        socket.off('data', onData);
+        this.logRejected(socket, 'raft stream preface line too long');
+        socket.destroy();
+        return;
+      }
+      socket.off('data', onData);
+      this.serveRawStream(socket, head.subarray(0, newline).toString('latin1'), head.subarray(newline + 1));
+    };
+    socket.on('data', onData);
+  }
+
+  /** A raw raft stream: checks the preface, answers OK or ERR, then steps the framed batches it carries. */
+  private serveRawStream(socket: net.Socket, line: string, rest: Buffer): void {
+    const preface = parsePreface(line);
+    const refusal = preface === undefined ? 'malformed raft stream preface' : this.checkPeer(preface);
+    if (refusal !== undefined) {
+      this.logger.warn({ reason: refusal, from: preface?.from }, 'refused peer request');
+      socket.end(encodeAnswer(refusal));
+      return;
+    }
+    const from = preface!.from;
+    socket.write(encodeAnswer(undefined));
+    const close = (): void => { socket.destroy(); };
+    this.trackIncoming(from, close, socket);
+    const reader = new FrameReader(this.frameBytesMax);
+    const onData = (chunk: Buffer): void => {
+      let batches: Message[][];
+      try {
+        batches = reader.push(chunk);
+      } catch (error) {
+        this.logger.warn({ error: String(error) }, 'dropping a peer stream with a malformed frame');
+        socket.destroy();
+        return;
+      }
+      for (const batch of batches) this.handler.receive(batch);
+    };
+    socket.on('data', onData);
+    if (rest.length > 0) onData(rest);
+  }
+
+  private trackIncoming(from: string, close: () => void, closing: { on(event: 'close', listener: () => void): unknown }): void {
+    const closers = this.incoming.get(from) ?? new Set<() => void>();
+    closers.add(close);
+    this.incoming.set(from, closers);
+    closing.on('close', () => closers.delete(close));
   }
 
   private logRejected(socket: net.Socket, reason: string): void {
@@ -130,9 +205,12 @@ export class PeerListener {
   }
 
   private checkHeaders(headers: http2.IncomingHttpHeaders): string | undefined {
-    const clusterId = String(headers['x-tetcd-cluster-id'] ?? '');
-    const from = String(headers['x-tetcd-from'] ?? '');
-    const to = String(headers['x-tetcd-to'] ?? '');
+    return this.checkPeer({ clusterId: String(headers['x-tetcd-cluster-id'] ?? ''),
+      from: String(headers['x-tetcd-from'] ?? ''), to: String(headers['x-tetcd-to'] ?? '') });
+  }
+
+  /** Why a stream or request from `from` to `to` in `clusterId` is refused; undefined if it is not. */
+  private checkPeer({ clusterId, from, to }: RawStreamPreface): string | undefined {
     if (clusterId !== formatIdHex(this.identity.clusterId)) {
       return `cluster ID mismatch (local ${formatIdHex(this.identity.clusterId)}, remote ${clusterId})`;
     }
@@ -144,18 +222,15 @@ export class PeerListener {
 
   /** Closes the raft streams a (removed) member opened; its reconnect is then refused with the reason. */
   dropIncoming(id: bigint): void {
-    const streams = this.incoming.get(formatIdHex(id));
-    if (streams === undefined) return;
-    for (const stream of streams) stream.close(http2.constants.NGHTTP2_CANCEL);
+    const closers = this.incoming.get(formatIdHex(id));
+    if (closers === undefined) return;
+    for (const close of [...closers]) close();
     this.incoming.delete(formatIdHex(id));
   }
 
   private serveStream(stream: http2.ServerHttp2Stream, from: string): void {
     stream.respond({ ':status': 200 });
-    const streams = this.incoming.get(from) ?? new Set<http2.ServerHttp2Stream>();
-    streams.add(stream);
-    this.incoming.set(from, streams);
-    stream.on('close', () => streams.delete(stream));
+    this.trackIncoming(from, () => stream.close(http2.constants.NGHTTP2_CANCEL), stream);
     const reader = new FrameReader(this.frameBytesMax);
     stream.on('data', (chunk: Buffer) => {
       let batches: Message[][];

@@ -7,23 +7,26 @@ import * as tls from 'node:tls';
 export interface PeerResponse { status: number; headers: http2.IncomingHttpHeaders; body: string }
 
 /**
- * Opens an HTTP/2 session to a peer URL; https:// URLs use `clientTls` (certificate, CA; see
- * platform/tls-config.ts clientTlsOptions). The socket has Nagle off: raft messages are small and
- * latency-bound, and Nagle would hold one back until the previous segment is acknowledged. An IP
- * host gets no TLS server name (RFC 6066 allows only DNS names there).
+ * Opens a TCP connection to a peer URL, or TLS for an https:// URL with `clientTls` (certificate, CA; see
+ * platform/tls-config.ts clientTlsOptions), offering ALPN protocol `alpn`. Nagle is off: raft messages
+ * are small and latency-bound, and Nagle would hold one back until the previous segment is
+ * acknowledged. An IP host gets no TLS server name (RFC 6066 allows only DNS names there).
  */
-export function connectPeer(url: string, clientTls: tls.ConnectionOptions | undefined): http2.ClientHttp2Session {
+export function connectPeerSocket(url: string, clientTls: tls.ConnectionOptions | undefined,
+  alpn: string): net.Socket {
   const target = new URL(url);
   const host = target.hostname.replace(/^\[(.*)\]$/, '$1');
   const secure = target.protocol === 'https:' && clientTls !== undefined;
   const port = Number(target.port !== '' ? target.port : (secure ? 443 : 80));
-  const createConnection = (): net.Socket => {
-    if (!secure) return net.connect({ host, port, noDelay: true });
-    const servername = isIP(host) === 0 ? host : undefined;
-    return tls.connect({ ...clientTls, host, port, ALPNProtocols: ['h2'],
-      ...(servername === undefined ? {} : { servername }) }).setNoDelay(true);
-  };
-  return http2.connect(url, { createConnection });
+  if (!secure) return net.connect({ host, port, noDelay: true });
+  const servername = isIP(host) === 0 ? host : undefined;
+  return tls.connect({ ...clientTls, host, port, ALPNProtocols: [alpn],
+    ...(servername === undefined ? {} : { servername }) }).setNoDelay(true);
+}
+
+/** Opens an HTTP/2 session to a peer URL (TLS for https:// with `clientTls`, see connectPeerSocket). */
+export function connectPeer(url: string, clientTls: tls.ConnectionOptions | undefined): http2.ClientHttp2Session {
+  return http2.connect(url, { createConnection: () => connectPeerSocket(url, clientTls, 'h2') });
 }
 
 /**

@@ -1,10 +1,10 @@
 /**
- * The outgoing half of one peer link: a long-lived HTTP/2 stream (POST /raft/stream) to the peer, onto
- * which queued messages are written as one frame per event-loop turn (batching). If the stream is down
- * or its write buffer is over `backlogBytesMax`, messages are dropped and the peer reported unreachable,
- * as etcd's stream does (raft retransmits). Reconnects with exponential back-off.
+ * The outgoing half of one peer link: a long-lived raft stream to the peer (peer-link.ts: the raw stream,
+ * or HTTP/2 for a peer that speaks only that), onto which queued messages are written as one frame per
+ * send (batching). If the stream is down or its write buffer is over `backlogBytesMax`, messages are
+ * dropped and the peer reported unreachable, as etcd's stream does (raft retransmits). Reconnects with
+ * exponential back-off.
  */
-import type * as http2 from 'node:http2';
 import type * as tls from 'node:tls';
 import { createReadStream } from 'node:fs';
 import { formatIdHex } from '../base/ids.js';
@@ -14,6 +14,7 @@ import type { TransportHandler } from '../server/transport-api.js';
 import type { Logger } from '../platform/logger.js';
 import { encodeFrame } from './message-codec.js';
 import { connectPeer } from './peer-request.js';
+import { H2PeerLink, type LinkEvents, type PeerLink, RawPeerLink } from './peer-link.js';
 
 const BACKOFF_MIN_MS = 50;
 const BACKOFF_MAX_MS = 1000;
@@ -21,8 +22,7 @@ const BACKOFF_MAX_MS = 1000;
 export interface PeerIdentity { localId: bigint; clusterId: bigint }
 
 export class PeerSender {
-  private session: http2.ClientHttp2Session | undefined;
-  private stream: http2.ClientHttp2Stream | undefined;
+  private link: PeerLink | undefined;
   private queue: Message[] = [];
   private flushScheduled = false;
   private backoffMs = BACKOFF_MIN_MS;
@@ -30,6 +30,8 @@ export class PeerSender {
   private stopped = false;
   private activeSinceMs: number | undefined;
   private urlIndex = 0;
+  /** The peer answered the raw stream's preface with HTTP/2 (an older tetcd): use POST /raft/stream. */
+  private peerSpeaksOnlyH2 = false;
 
   constructor(
     readonly peerId: bigint,
@@ -47,13 +49,19 @@ export class PeerSender {
     return this.activeSinceMs === undefined ? undefined : performance.now() - this.activeSinceMs;
   }
 
+  /** The stream's protocol while it is active: 'raft' (raw) or 'h2'. */
+  activeProtocol(): 'raft' | 'h2' | undefined {
+    return this.activeSinceMs === undefined ? undefined : this.link?.protocol;
+  }
+
   urls(): string[] {
     return [...this.peerUrls];
   }
 
   updateUrls(peerUrls: string[]): void {
     this.peerUrls = peerUrls;
-    this.resetConnection();
+    this.peerSpeaksOnlyH2 = false;
+    this.link?.close();
   }
 
   send(message: Message): void {
@@ -71,8 +79,7 @@ export class PeerSender {
   stop(): void {
     this.stopped = true;
     if (this.reconnectTimer !== undefined) clearTimeout(this.reconnectTimer);
-    this.stream?.close();
-    this.session?.destroy();
+    this.link?.close();
   }
 
   /** Writes the queued messages as one frame (also runs by itself one event-loop turn after a send). */
@@ -81,13 +88,12 @@ export class PeerSender {
     const messages = this.queue;
     this.queue = [];
     if (messages.length === 0) return;
-    const stream = this.stream;
-    if (stream === undefined || stream.destroyed || this.activeSinceMs === undefined ||
-        stream.writableLength > this.backlogBytesMax) {
+    const link = this.link;
+    if (link === undefined || this.activeSinceMs === undefined || link.writableLength() > this.backlogBytesMax) {
       this.handler.reportUnreachable(this.peerId);
       return;
     }
-    stream.write(encodeFrame(messages));
+    link.write(encodeFrame(messages));
   }
 
   private currentUrl(): string {
@@ -96,55 +102,50 @@ export class PeerSender {
 
   private connect(): void {
     if (this.stopped) return;
-    const url = this.currentUrl();
-    const session = connectPeer(url, this.clientTls);
-    this.session = session;
-    session.on('error', () => undefined);
-    session.on('close', () => this.onDisconnect(session));
-    const stream = session.request({
-      ':method': 'POST', ':path': '/raft/stream',
-      'x-tetcd-cluster-id': formatIdHex(this.identity.clusterId),
-      'x-tetcd-from': formatIdHex(this.identity.localId),
-      'x-tetcd-to': formatIdHex(this.peerId),
-    });
-    this.stream = stream;
-    stream.on('response', (headers) => {
-      const status = Number(headers[':status']);
-      if (status === 200) {
+    const target = { url: this.currentUrl(), clusterId: this.identity.clusterId, from: this.identity.localId,
+      to: this.peerId };
+    // The events compare against `this.link` so that a replaced link's late events are ignored.
+    const events: LinkEvents = {
+      active: () => {
+        if (link !== this.link) return;
         this.activeSinceMs = performance.now();
         this.backoffMs = BACKOFF_MIN_MS;
-        this.logger.info({ 'remote-peer-id': formatIdHex(this.peerId) }, 'peer became active');
-      } else {
-        const reason = String(headers['x-tetcd-reason'] ?? '');
-        this.logger.warn({ 'remote-peer-id': formatIdHex(this.peerId), status, reason }, 'peer rejected the raft stream');
+        this.logger.info({ 'remote-peer-id': formatIdHex(this.peerId), protocol: link.protocol }, 'peer became active');
+      },
+      refused: (reason) => {
+        if (link !== this.link) return;
+        this.logger.warn({ 'remote-peer-id': formatIdHex(this.peerId), reason }, 'peer rejected the raft stream');
         if (reason.includes(`member ${formatIdHex(this.identity.localId)} has been removed`)) this.handler.removedByPeer();
-        stream.close();
-      }
-    });
-    stream.on('error', () => undefined);
-    stream.on('close', () => this.onDisconnect(session));
-    stream.resume();
+      },
+      legacy: () => {
+        if (link !== this.link) return;
+        this.peerSpeaksOnlyH2 = true;
+        this.backoffMs = BACKOFF_MIN_MS;
+        this.logger.info({ 'remote-peer-id': formatIdHex(this.peerId) },
+          'peer speaks only HTTP/2 raft streams; using POST /raft/stream');
+      },
+      closed: () => {
+        if (link === this.link) this.onDisconnect(link);
+      },
+    };
+    const link: PeerLink = this.peerSpeaksOnlyH2 ? new H2PeerLink(target, this.clientTls, events)
+      : new RawPeerLink(target, this.clientTls, events);
+    this.link = link;
   }
 
-  private onDisconnect(session: http2.ClientHttp2Session): void {
-    if (session !== this.session) return;
-    this.session = undefined;
-    this.stream = undefined;
+  private onDisconnect(link: PeerLink): void {
+    this.link = undefined;
     if (this.activeSinceMs !== undefined) {
       this.logger.warn({ 'remote-peer-id': formatIdHex(this.peerId) },
         'peer became inactive (message send to peer failed)');
+      // The peer may have been upgraded while it was down: try the raw stream first again.
+      if (link.protocol === 'h2') this.peerSpeaksOnlyH2 = false;
     }
     this.activeSinceMs = undefined;
-    session.destroy();
     if (this.stopped) return;
     this.urlIndex++;
     this.reconnectTimer = setTimeout(() => this.connect(), this.backoffMs);
     this.backoffMs = Math.min(BACKOFF_MAX_MS, this.backoffMs * 2);
-  }
-
-  private resetConnection(): void {
-    const session = this.session;
-    if (session !== undefined) session.destroy();
   }
 
   /** Streams a MsgSnap with the backend image on its own request; reports the outcome to raft. */

@@ -1,6 +1,7 @@
 /**
- * Transport over HTTP/2 between members: one PeerSender per remote member, one PeerListener for
- * incoming streams. Implements the server's Transport interface.
+ * Transport between members: one PeerSender per remote member (a raw raft stream, see raw-stream.ts), one
+ * PeerListener for incoming streams and the HTTP/2 requests (snapshots, joins, forwarding). Implements the
+ * server's Transport interface.
  */
 import type * as tls from 'node:tls';
 import { assert } from '../base/assert.js';
@@ -91,6 +92,11 @@ export class PeerTransport implements Transport {
 
   activeForMs(id: bigint): number | undefined {
     return this.senders.get(id)?.activeForMs();
+  }
+
+  /** The protocol of the active stream to `id`: 'raft' (raw stream), 'h2' (an older peer), or undefined. */
+  streamProtocol(id: bigint): 'raft' | 'h2' | undefined {
+    return this.senders.get(id)?.activeProtocol();
   }
 
   async forwardPromote(leaderId: bigint, memberId: bigint): Promise<void> {

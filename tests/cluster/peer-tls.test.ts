@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import * as http2 from 'node:http2';
+import * as tls from 'node:tls';
 import { readFileSync } from 'node:fs';
 import { after, test } from 'node:test';
 import { Cluster, ClusterMember, waitFor, withClusterLogs } from '../helpers/cluster.js';
@@ -56,6 +57,29 @@ function rawRaftPost(peerUrl: string, caFile: string, cert: CertFiles | undefine
   });
 }
 
+/**
+ * Opens a raw raft stream (ALPN tetcd-raft) to a peer URL presenting `cert` (or none) and writes a preface
+ * for another cluster; resolves to the answer line, or to 'refused' when the TLS handshake or the
+ * connection fails before any answer.
+ */
+function rawRaftStream(peerUrl: string, caFile: string, cert: CertFiles | undefined): Promise<string> {
+  return new Promise((resolve) => {
+    const url = new URL(peerUrl);
+    const socket = tls.connect({ host: url.hostname, port: Number(url.port), ca: readFileSync(caFile),
+      rejectUnauthorized: false, ALPNProtocols: ['tetcd-raft'],
+      ...(cert === undefined ? {} : { cert: readFileSync(cert.cert), key: readFileSync(cert.key) }) });
+    let answer = '';
+    const timer = setTimeout(() => socket.destroy(), RAW_REQUEST_TIMEOUT_MS);
+    socket.on('data', (chunk: Buffer) => { answer += chunk.toString('utf8'); });
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(answer === '' ? 'refused' : answer.trim());
+    });
+    socket.write('TETCD-RAFT/1 1 1 2\n');
+  });
+}
+
 test('3-member cluster with client and peer mTLS', async () => {
   fixtures = await createTlsFixtures();
   const f = fixtures;
@@ -85,6 +109,11 @@ test('3-member cluster with client and peer mTLS', async () => {
       assert.equal(await rawRaftPost(m2!.peerUrl, f.caFile, undefined), 'refused', 'no client certificate');
       assert.equal(await rawRaftPost(m2!.peerUrl, f.caFile, f.foreignMember), 'refused', 'foreign CA certificate');
       assert.equal(typeof await rawRaftPost(m2!.peerUrl, f.caFile, f.member), 'number', 'trusted certificate');
+      // The same for the raw raft stream (ALPN tetcd-raft), which the members use between themselves.
+      assert.equal(await rawRaftStream(m2!.peerUrl, f.caFile, undefined), 'refused', 'no client certificate');
+      assert.equal(await rawRaftStream(m2!.peerUrl, f.caFile, f.foreignMember), 'refused', 'foreign CA certificate');
+      assert.match(await rawRaftStream(m2!.peerUrl, f.caFile, f.member), /^ERR cluster ID mismatch /, 'trusted certificate');
+      assert.ok(m1!.log().includes('"protocol":"raft","msg":"peer became active"'), m1!.logTail());
     }
 
     // A member whose certificate comes from another CA cannot join; the same member with the right one can.

@@ -1,0 +1,209 @@
+/**
+ * The peer transport on 127.0.0.1: raw raft streams between two transports (preface, OK, frames), their
+ * refusals (wrong cluster, removed sender), the HTTP/2 fallback for a peer that speaks only
+ * `POST /raft/stream` (an older tetcd), closing a removed member's incoming stream, and what the peer
+ * port does with bytes that are neither HTTP/2 nor a well-formed raft stream.
+ */
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as http2 from 'node:http2';
+import * as net from 'node:net';
+import { pino } from 'pino';
+import type { Logger } from '../platform/logger.js';
+import { MessageType, type Message } from '../raft/types.js';
+import type { TransportHandler } from '../server/transport-api.js';
+import { encodeFrame, FrameReader } from './message-codec.js';
+import { PeerTransport } from './peer-transport.js';
+import { encodePreface } from './raw-stream.js';
+
+const CLUSTER = 0x10n;
+const FRAME_BYTES_MAX = 1 << 20;
+const WAIT_MS = 5000;
+
+interface Recorder { handler: TransportHandler; received: Message[]; removedByPeer: number; removed: Set<bigint> }
+
+function recorder(): Recorder {
+  const r: Recorder = { received: [], removedByPeer: 0, removed: new Set(),
+    handler: undefined as unknown as TransportHandler };
+  r.handler = {
+    receive: (messages) => { r.received.push(...messages); },
+    reportUnreachable: () => undefined,
+    reportSnapshot: () => undefined,
+    snapshotDb: () => Promise.reject(new Error('no snapshots here')),
+    receiveSnapshotDb: () => Promise.reject(new Error('no snapshots here')),
+    removedByPeer: () => { r.removedByPeer++; },
+    isRemoved: (id) => r.removed.has(id),
+    membersJson: () => '[]',
+    promoteMember: () => Promise.reject(new Error('not the leader')),
+  };
+  return r;
+}
+
+/** A logger whose records are kept (JSON objects) for assertions. */
+function recordingLogger(): { logger: Logger; records: Array<Record<string, unknown>> } {
+  const records: Array<Record<string, unknown>> = [];
+  const logger = pino({ level: 'info' }, { write: (line: string) => { records.push(JSON.parse(line) as Record<string, unknown>); } });
+  return { logger, records };
+}
+
+const transports: PeerTransport[] = [];
+const servers: Array<net.Server | http2.Http2Server> = [];
+after(async () => {
+  await Promise.all(transports.map((t) => t.stop()));
+  await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+});
+
+async function startTransport(localId: bigint, clusterId = CLUSTER): Promise<{
+  transport: PeerTransport; url: string; rec: Recorder; records: Array<Record<string, unknown>>;
+}> {
+  const rec = recorder();
+  const { logger, records } = recordingLogger();
+  const transport = new PeerTransport({ localId, clusterId, frameBytesMax: FRAME_BYTES_MAX,
+    backlogBytesMax: 1 << 20 }, rec.handler, logger);
+  transports.push(transport);
+  const port = await transport.listen('127.0.0.1', 0);
+  return { transport, url: `http://127.0.0.1:${port}`, rec, records };
+}
+
+async function waitFor<T>(what: string, probe: () => T | undefined): Promise<T> {
+  const deadline = performance.now() + WAIT_MS;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+function heartbeat(from: bigint, to: bigint, commit: number): Message {
+  return { type: MessageType.Heartbeat, from, to, term: 3, logTerm: 0, index: 0, entries: [], commit,
+    reject: false, rejectHint: 0, context: new Uint8Array(0) } as Message;
+}
+
+/** Opens a plain connection to `port`, writes `bytes` and resolves with what came back before it closed. */
+function exchange(port: number, bytes: Buffer | string): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let text = '';
+    socket.on('data', (chunk) => { text += chunk.toString('latin1'); });
+    socket.on('error', () => undefined);
+    socket.on('close', () => resolve(text));
+    socket.write(bytes);
+  });
+}
+
+test('two transports exchange messages over raw raft streams', async () => {
+  const a = await startTransport(1n);
+  const b = await startTransport(2n);
+  a.transport.addPeer(2n, [b.url]);
+  b.transport.addPeer(1n, [a.url]);
+  await waitFor('a → b active', () => a.transport.streamProtocol(2n));
+  await waitFor('b → a active', () => b.transport.streamProtocol(1n));
+  assert.equal(a.transport.streamProtocol(2n), 'raft');
+  a.transport.send([heartbeat(1n, 2n, 7), heartbeat(1n, 2n, 8)]);
+  b.transport.send([heartbeat(2n, 1n, 9)]);
+  await waitFor('b to receive two messages', () => (b.rec.received.length === 2 ? true : undefined));
+  await waitFor('a to receive one message', () => (a.rec.received.length === 1 ? true : undefined));
+  assert.deepEqual(b.rec.received.map((m) => [m.type, m.from, m.to, m.term, m.commit]),
+    [[MessageType.Heartbeat, 1n, 2n, 3, 7], [MessageType.Heartbeat, 1n, 2n, 3, 8]]);
+  assert.equal(typeof b.rec.received[0]!.from, 'bigint');
+  assert.ok(a.records.some((r) => r.msg === 'peer became active' && r.protocol === 'raft'));
+});
+
+test('a stream from another cluster or from a removed member is refused with the reason', async () => {
+  const a = await startTransport(1n);
+  const other = await startTransport(2n, 0x99n);
+  a.transport.addPeer(2n, [other.url]);
+  const refusal = await waitFor('the refusal', () => a.records.find((r) => r.msg === 'peer rejected the raft stream'));
+  assert.match(String(refusal.reason), /^cluster ID mismatch \(local 99, remote 10\)$/);
+  assert.equal(a.transport.streamProtocol(2n), undefined);
+  assert.equal(other.rec.received.length, 0);
+
+  const b = await startTransport(3n);
+  b.rec.removed.add(1n);
+  a.transport.addPeer(3n, [b.url]);
+  await waitFor('removedByPeer', () => (a.rec.removedByPeer > 0 ? true : undefined));
+  const removed = a.records.find((r) => r.msg === 'peer rejected the raft stream' && String(r.reason).includes('removed'));
+  assert.equal(removed?.reason, 'member 1 has been removed from the cluster');
+});
+
+test('a peer that speaks only HTTP/2 raft streams gets POST /raft/stream', async () => {
+  const frames: Message[][] = [];
+  const legacy = http2.createServer();
+  servers.push(legacy);
+  legacy.on('stream', (stream, headers) => {
+    assert.equal(headers[':path'], '/raft/stream');
+    assert.equal(headers['x-tetcd-from'], '1');
+    stream.respond({ ':status': 200 });
+    const reader = new FrameReader(FRAME_BYTES_MAX);
+    stream.on('data', (chunk: Buffer) => frames.push(...reader.push(chunk)));
+  });
+  const port = await new Promise<number>((resolve) => legacy.listen(0, '127.0.0.1', () => resolve((legacy.address() as net.AddressInfo).port)));
+  const a = await startTransport(1n);
+  a.transport.addPeer(4n, [`http://127.0.0.1:${port}`]);
+  await waitFor('the h2 stream', () => a.transport.streamProtocol(4n));
+  assert.equal(a.transport.streamProtocol(4n), 'h2');
+  a.transport.send([heartbeat(1n, 4n, 5)]);
+  await waitFor('the frame', () => (frames.length > 0 ? true : undefined));
+  assert.equal(frames[0]![0]!.commit, 5);
+  assert.ok(a.records.some((r) => r.msg === 'peer speaks only HTTP/2 raft streams; using POST /raft/stream'));
+});
+
+test('removing a peer closes its incoming raw stream', async () => {
+  const a = await startTransport(1n);
+  const b = await startTransport(2n);
+  a.transport.addPeer(2n, [b.url]);
+  await waitFor('a → b active', () => a.transport.streamProtocol(2n));
+  b.rec.removed.add(1n);
+  b.transport.removePeer(1n);
+  await waitFor('a → b inactive', () => (a.transport.streamProtocol(2n) === undefined ? true : undefined));
+  await waitFor('removedByPeer on reconnect', () => (a.rec.removedByPeer > 0 ? true : undefined));
+});
+
+test('the peer port refuses bytes that are neither HTTP/2 nor a well-formed raft stream', async () => {
+  const b = await startTransport(2n);
+  const port = Number(new URL(b.url).port);
+  assert.equal(await exchange(port, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n'), '');
+  assert.equal(await exchange(port, 'TETCD-RAFT/1 10 1\n'), 'ERR malformed raft stream preface\n');
+  assert.equal(await exchange(port, `TETCD-RAFT/1 ${'x'.repeat(2000)}`), '');
+  assert.equal(await exchange(port, encodePreface(CLUSTER, 1n, 3n)), 'ERR member 3 is not this member (2)\n');
+  // An accepted stream whose frame is over the limit is dropped without stepping anything.
+  const oversized = Buffer.alloc(4);
+  oversized.writeUInt32BE(FRAME_BYTES_MAX + 1, 0);
+  assert.equal(await exchange(port, Buffer.concat([Buffer.from(encodePreface(CLUSTER, 1n, 2n)), oversized])), 'OK\n');
+  const garbage = Buffer.from([0, 0, 0, 3, 0xff, 0xff, 0xff]);
+  assert.equal(await exchange(port, Buffer.concat([Buffer.from(encodePreface(CLUSTER, 1n, 2n)), garbage])), 'OK\n');
+  assert.equal(b.rec.received.length, 0);
+  assert.equal(b.records.filter((r) => r.msg === 'dropping a peer stream with a malformed frame').length, 2);
+  // HTTP/2 still works on the same port.
+  const session = http2.connect(b.url);
+  const body = await new Promise<string>((resolve, reject) => {
+    const stream = session.request({ ':method': 'GET', ':path': '/members' });
+    let text = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk: string) => { text += chunk; });
+    stream.on('end', () => resolve(text));
+    stream.on('error', reject);
+  });
+  session.destroy();
+  assert.equal(body, '[]');
+  // A frame that decodes is stepped (control for the refusals above).
+  const good = encodeFrame([heartbeat(1n, 2n, 4)]);
+  assert.equal(await exchangeThenClose(port, Buffer.concat([Buffer.from(encodePreface(CLUSTER, 1n, 2n)), good])), 'OK\n');
+  await waitFor('the good frame', () => (b.rec.received.length === 1 ? true : undefined));
+});
+
+/** Like exchange(), but closes the connection itself once the answer line has come back. */
+function exchangeThenClose(port: number, bytes: Buffer): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let text = '';
+    socket.on('data', (chunk) => {
+      text += chunk.toString('latin1');
+      if (text.endsWith('\n')) setTimeout(() => socket.end(), 50);
+    });
+    socket.on('error', () => undefined);
+    socket.on('close', () => resolve(text));
+    socket.write(bytes);
+  });
+}

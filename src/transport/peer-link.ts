@@ -23,6 +23,8 @@ export interface LinkEvents {
 
 export interface PeerLink {
   readonly protocol: 'raft' | 'h2';
+  /** Whether frames written now can still reach the peer (false once the connection is closing). */
+  writable(): boolean;
   /** Queues one frame; the raw link hands it to the kernel now when the socket's buffer is empty. */
   write(frame: Buffer): void;
   /** Bytes written but not yet handed to the kernel (back-pressure). */
@@ -32,8 +34,16 @@ export interface PeerLink {
 
 export interface LinkTarget { url: string; clusterId: bigint; from: bigint; to: bigint }
 
-/** TLS alert a server sends when it offers none of the client's ALPN protocols (an older tetcd: h2 only). */
-const NO_APPLICATION_PROTOCOL = 'ERR_SSL_TLSV1_ALERT_NO_APPLICATION_PROTOCOL';
+/**
+ * The TLS alert a server sends when it offers none of the client's ALPN protocols (an older tetcd: h2
+ * only). Node reports it as EPROTO with OpenSSL's text when it arrives during a write.
+ */
+function isNoApplicationProtocol(error: NodeJS.ErrnoException): boolean {
+  return error.code === 'ERR_SSL_TLSV1_ALERT_NO_APPLICATION_PROTOCOL' || /alert no application protocol/.test(error.message);
+}
+
+/** Time a peer gets to answer the preface before the connection is dropped and tried again. */
+export const RAW_HANDSHAKE_TIMEOUT_MS = 5000;
 
 /** The raw raft stream: preface line, answer line, then frames straight onto the socket. */
 export class RawPeerLink implements PeerLink {
@@ -43,13 +53,27 @@ export class RawPeerLink implements PeerLink {
   private answer: Buffer = Buffer.alloc(0);
 
   constructor(target: LinkTarget, clientTls: tls.ConnectionOptions | undefined, private readonly events: LinkEvents) {
-    this.socket = connectPeerSocket(target.url, clientTls, RAW_STREAM_ALPN);
-    this.socket.on('error', (error: NodeJS.ErrnoException) => {
-      if (this.handshaking && error.code === NO_APPLICATION_PROTOCOL) this.finishHandshake(() => events.legacy());
+    const socket = connectPeerSocket(target.url, clientTls, RAW_STREAM_ALPN);
+    this.socket = socket;
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      if (this.handshaking && isNoApplicationProtocol(error)) this.finishHandshake(() => events.legacy());
     });
-    this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    this.socket.on('close', () => events.closed());
-    this.socket.write(encodePreface(target.clusterId, target.from, target.to));
+    // A TLS server that completes the handshake without choosing our protocol (no ALPN, or an older one
+    // that does not send the alert) speaks HTTP/2 only.
+    socket.on('secureConnect', () => {
+      if ((socket as tls.TLSSocket).alpnProtocol !== RAW_STREAM_ALPN) {
+        this.finishHandshake(() => events.legacy());
+        socket.destroy();
+      }
+    });
+    socket.setTimeout(RAW_HANDSHAKE_TIMEOUT_MS, () => socket.destroy());
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('close', () => events.closed());
+    socket.write(encodePreface(target.clusterId, target.from, target.to));
+  }
+
+  writable(): boolean {
+    return !this.handshaking && !this.socket.destroyed && this.socket.writable;
   }
 
   write(frame: Buffer): void {
@@ -90,6 +114,7 @@ export class RawPeerLink implements PeerLink {
     if (!this.handshaking) return;
     this.handshaking = false;
     this.answer = Buffer.alloc(0);
+    this.socket.setTimeout(0);
     report();
   }
 }
@@ -132,8 +157,12 @@ export class H2PeerLink implements PeerLink {
     stream.resume();
   }
 
+  writable(): boolean {
+    return !this.closed && !this.stream.destroyed && this.stream.writable;
+  }
+
   write(frame: Buffer): void {
-    if (!this.stream.destroyed) this.stream.write(frame);
+    this.stream.write(frame);
   }
 
   writableLength(): number {

@@ -25,6 +25,11 @@ import { encodeAnswer, parsePreface, RAW_STREAM_ALPN, RAW_STREAM_LINE_BYTES_MAX,
 
 export interface ListenerIdentity { localId: bigint; clusterId: bigint }
 
+/** Time a new connection gets to show its protocol (and a raft stream its whole preface line). */
+export const SNIFF_TIMEOUT_MS = 10_000;
+/** Time a refused raft stream's sender gets to read the ERR line and close before it is dropped. */
+const REFUSAL_LINGER_MS = 1000;
+
 /** TLS for the peer port: server options and the post-handshake certificate checks. */
 export interface PeerListenerTls { options: tls.TlsOptions; check: PeerCertificateCheck }
 
@@ -98,45 +103,51 @@ export class PeerListener {
             this.logRejected(socket, refusal);
             socket.destroy();
           } else if (!socket.destroyed) {
-            this.route(socket);
+            this.route(socket, typeof socket.alpnProtocol === 'string' ? socket.alpnProtocol : undefined);
           }
         });
     });
     return server;
   }
 
-  /** Hands a connection to HTTP/2 or serves it as a raw raft stream, by its first bytes. */
-  private route(socket: net.Socket): void {
+  /**
+   * Hands a connection to HTTP/2 or serves it as a raw raft stream, by its first bytes; on TLS they must
+   * match the protocol negotiated by ALPN (`alpn`).
+   */
+  private route(socket: net.Socket, alpn?: string): void {
     let head: Buffer = Buffer.alloc(0);
+    const reject = (reason: string): void => {
+      socket.off('data', onData);
+      this.logRejected(socket, reason);
+      socket.destroy();
+    };
     const onData = (chunk: Buffer): void => {
       head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
       const protocol = sniffPeerProtocol(head);
       if (protocol === undefined) return;
+      if (protocol === 'unknown') return reject('neither HTTP/2 nor a raft stream');
+      if (alpn !== undefined && alpn !== (protocol === 'h2' ? 'h2' : RAW_STREAM_ALPN)) {
+        return reject(`${protocol === 'h2' ? 'HTTP/2' : 'a raft stream'} on a connection that negotiated ${alpn}`);
+      }
       if (protocol === 'h2') {
         socket.off('data', onData);
+        socket.setTimeout(0);
         socket.pause();
         // node:http2 replays the socket's buffered bytes when its session starts.
         socket.unshift(head);
         this.server.emit('connection', socket);
         return;
       }
-      if (protocol === 'unknown') {
-        socket.off('data', onData);
-        this.logRejected(socket, 'neither HTTP/2 nor a raft stream');
-        socket.destroy();
-        return;
-      }
       const newline = head.indexOf(0x0a);
-      if (newline < 0) {
-        if (head.length <= RAW_STREAM_LINE_BYTES_MAX) return;
-        socket.off('data', onData);
-        this.logRejected(socket, 'raft stream preface line too long');
-        socket.destroy();
-        return;
+      if (newline > RAW_STREAM_LINE_BYTES_MAX || (newline < 0 && head.length > RAW_STREAM_LINE_BYTES_MAX)) {
+        return reject('raft stream preface line too long');
       }
+      if (newline < 0) return;
       socket.off('data', onData);
+      socket.setTimeout(0);
       this.serveRawStream(socket, head.subarray(0, newline).toString('latin1'), head.subarray(newline + 1));
     };
+    socket.setTimeout(SNIFF_TIMEOUT_MS, () => reject('no protocol preface in time'));
     socket.on('data', onData);
   }
 
@@ -147,6 +158,7 @@ export class PeerListener {
     if (refusal !== undefined) {
       this.logger.warn({ reason: refusal, from: preface?.from }, 'refused peer request');
       socket.end(encodeAnswer(refusal));
+      setTimeout(() => socket.destroy(), REFUSAL_LINGER_MS).unref();
       return;
     }
     const from = preface!.from;

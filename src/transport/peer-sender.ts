@@ -89,7 +89,8 @@ export class PeerSender {
     this.queue = [];
     if (messages.length === 0) return;
     const link = this.link;
-    if (link === undefined || this.activeSinceMs === undefined || link.writableLength() > this.backlogBytesMax) {
+    if (link === undefined || this.activeSinceMs === undefined || !link.writable() ||
+        link.writableLength() > this.backlogBytesMax) {
       this.handler.reportUnreachable(this.peerId);
       return;
     }
@@ -104,33 +105,35 @@ export class PeerSender {
     if (this.stopped) return;
     const target = { url: this.currentUrl(), clusterId: this.identity.clusterId, from: this.identity.localId,
       to: this.peerId };
-    // The events compare against `this.link` so that a replaced link's late events are ignored.
+    // The events compare against `this.link` so that a replaced link's late events are ignored (no link
+    // reports an event from inside its constructor: sockets emit asynchronously).
+    const own: { link?: PeerLink } = {};
     const events: LinkEvents = {
       active: () => {
-        if (link !== this.link) return;
+        if (own.link !== this.link) return;
         this.activeSinceMs = performance.now();
         this.backoffMs = BACKOFF_MIN_MS;
-        this.logger.info({ 'remote-peer-id': formatIdHex(this.peerId), protocol: link.protocol }, 'peer became active');
+        this.logger.info({ 'remote-peer-id': formatIdHex(this.peerId), protocol: own.link?.protocol }, 'peer became active');
       },
       refused: (reason) => {
-        if (link !== this.link) return;
+        if (own.link !== this.link) return;
         this.logger.warn({ 'remote-peer-id': formatIdHex(this.peerId), reason }, 'peer rejected the raft stream');
         if (reason.includes(`member ${formatIdHex(this.identity.localId)} has been removed`)) this.handler.removedByPeer();
       },
       legacy: () => {
-        if (link !== this.link) return;
+        if (own.link !== this.link) return;
         this.peerSpeaksOnlyH2 = true;
         this.backoffMs = BACKOFF_MIN_MS;
         this.logger.info({ 'remote-peer-id': formatIdHex(this.peerId) },
           'peer speaks only HTTP/2 raft streams; using POST /raft/stream');
       },
       closed: () => {
-        if (link === this.link) this.onDisconnect(link);
+        if (own.link !== undefined && own.link === this.link) this.onDisconnect(own.link);
       },
     };
-    const link: PeerLink = this.peerSpeaksOnlyH2 ? new H2PeerLink(target, this.clientTls, events)
+    own.link = this.peerSpeaksOnlyH2 ? new H2PeerLink(target, this.clientTls, events)
       : new RawPeerLink(target, this.clientTls, events);
-    this.link = link;
+    this.link = own.link;
   }
 
   private onDisconnect(link: PeerLink): void {
@@ -138,9 +141,9 @@ export class PeerSender {
     if (this.activeSinceMs !== undefined) {
       this.logger.warn({ 'remote-peer-id': formatIdHex(this.peerId) },
         'peer became inactive (message send to peer failed)');
-      // The peer may have been upgraded while it was down: try the raw stream first again.
-      if (link.protocol === 'h2') this.peerSpeaksOnlyH2 = false;
     }
+    // The peer may have been upgraded since: after an HTTP/2 link, try the raw stream first again.
+    if (link.protocol === 'h2') this.peerSpeaksOnlyH2 = false;
     this.activeSinceMs = undefined;
     if (this.stopped) return;
     this.urlIndex++;

@@ -1,14 +1,17 @@
 /**
  * The peer transport on 127.0.0.1: raw raft streams between two transports (preface, OK, frames), their
  * refusals (wrong cluster, removed sender), the HTTP/2 fallback for a peer that speaks only
- * `POST /raft/stream` (an older tetcd), closing a removed member's incoming stream, and what the peer
- * port does with bytes that are neither HTTP/2 nor a well-formed raft stream.
+ * `POST /raft/stream` (an older tetcd, over TCP and TLS), an older sender's `POST /raft/stream` on the new
+ * listener, closing a removed member's incoming stream, and what the peer port does with bytes that are
+ * neither HTTP/2 nor a well-formed raft stream.
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as http2 from 'node:http2';
 import * as net from 'node:net';
+import * as tls from 'node:tls';
 import { pino } from 'pino';
+import { createSelfSignedCert } from '../pki/index.js';
 import type { Logger } from '../platform/logger.js';
 import { MessageType, type Message } from '../raft/types.js';
 import type { TransportHandler } from '../server/transport-api.js';
@@ -53,16 +56,28 @@ after(async () => {
   await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
 });
 
-async function startTransport(localId: bigint, clusterId = CLUSTER): Promise<{
+/** A self-signed certificate for 127.0.0.1, made once: TLS listeners and clients in these tests share it. */
+let certificate: { certPem: string; keyPem: string } | undefined;
+async function testCertificate(): Promise<{ certPem: string; keyPem: string }> {
+  certificate ??= await createSelfSignedCert({ hosts: ['127.0.0.1'], validityDays: 1 });
+  return certificate;
+}
+
+async function startTransport(localId: bigint, clusterId = CLUSTER, secure = false): Promise<{
   transport: PeerTransport; url: string; rec: Recorder; records: Array<Record<string, unknown>>;
 }> {
   const rec = recorder();
   const { logger, records } = recordingLogger();
+  const cert = secure ? await testCertificate() : undefined;
+  const tlsOptions = cert === undefined ? undefined : {
+    listener: { options: { cert: cert.certPem, key: cert.keyPem }, check: () => Promise.resolve(undefined) },
+    client: { ca: cert.certPem, cert: cert.certPem, key: cert.keyPem },
+  };
   const transport = new PeerTransport({ localId, clusterId, frameBytesMax: FRAME_BYTES_MAX,
-    backlogBytesMax: 1 << 20 }, rec.handler, logger);
+    backlogBytesMax: 1 << 20, tls: tlsOptions }, rec.handler, logger);
   transports.push(transport);
-  const port = await transport.listen('127.0.0.1', 0);
-  return { transport, url: `http://127.0.0.1:${port}`, rec, records };
+  const port = await transport.listen('127.0.0.1', 0, secure);
+  return { transport, url: `${secure ? 'https' : 'http'}://127.0.0.1:${port}`, rec, records };
 }
 
 async function waitFor<T>(what: string, probe: () => T | undefined): Promise<T> {
@@ -110,6 +125,31 @@ test('two transports exchange messages over raw raft streams', async () => {
   assert.ok(a.records.some((r) => r.msg === 'peer became active' && r.protocol === 'raft'));
 });
 
+test('raw raft streams over TLS (ALPN tetcd-raft)', async () => {
+  const a = await startTransport(1n, CLUSTER, true);
+  const b = await startTransport(2n, CLUSTER, true);
+  a.transport.addPeer(2n, [b.url]);
+  await waitFor('a → b active', () => a.transport.streamProtocol(2n));
+  assert.equal(a.transport.streamProtocol(2n), 'raft');
+  a.transport.send([heartbeat(1n, 2n, 11)]);
+  await waitFor('b to receive', () => (b.rec.received.length === 1 ? true : undefined));
+  assert.equal(b.rec.received[0]!.commit, 11);
+  // The negotiated protocol binds: HTTP/2 bytes on a connection that negotiated tetcd-raft are refused.
+  const cert = await testCertificate();
+  const answer = await new Promise<string>((resolve) => {
+    const socket = tls.connect({ host: '127.0.0.1', port: Number(new URL(b.url).port), ca: cert.certPem,
+      ALPNProtocols: ['tetcd-raft'] });
+    let text = '';
+    socket.on('data', (chunk: Buffer) => { text += chunk.toString('latin1'); });
+    socket.on('error', () => undefined);
+    socket.on('close', () => resolve(text));
+    socket.write('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
+  });
+  assert.equal(answer, '');
+  await waitFor('the rejection log', () => b.records.find((r) => r.msg === 'rejected connection' &&
+    r.error === 'HTTP/2 on a connection that negotiated tetcd-raft'));
+});
+
 test('a stream from another cluster or from a removed member is refused with the reason', async () => {
   const a = await startTransport(1n);
   const other = await startTransport(2n, 0x99n);
@@ -147,6 +187,61 @@ test('a peer that speaks only HTTP/2 raft streams gets POST /raft/stream', async
   await waitFor('the frame', () => (frames.length > 0 ? true : undefined));
   assert.equal(frames[0]![0]!.commit, 5);
   assert.ok(a.records.some((r) => r.msg === 'peer speaks only HTTP/2 raft streams; using POST /raft/stream'));
+});
+
+test('a TLS peer that offers only h2 by ALPN gets POST /raft/stream', async () => {
+  const cert = await testCertificate();
+  const frames: Message[][] = [];
+  const legacy = http2.createSecureServer({ cert: cert.certPem, key: cert.keyPem });
+  servers.push(legacy);
+  legacy.on('stream', (stream) => {
+    stream.respond({ ':status': 200 });
+    const reader = new FrameReader(FRAME_BYTES_MAX);
+    stream.on('data', (chunk: Buffer) => frames.push(...reader.push(chunk)));
+  });
+  const port = await new Promise<number>((resolve) => legacy.listen(0, '127.0.0.1', () => resolve((legacy.address() as net.AddressInfo).port)));
+  const a = await startTransport(1n, CLUSTER, true);
+  a.transport.addPeer(5n, [`https://127.0.0.1:${port}`]);
+  await waitFor('the h2 stream', () => a.transport.streamProtocol(5n));
+  assert.equal(a.transport.streamProtocol(5n), 'h2');
+  a.transport.send([heartbeat(1n, 5n, 6)]);
+  await waitFor('the frame', () => (frames.length > 0 ? true : undefined));
+  assert.equal(frames[0]![0]!.commit, 6);
+});
+
+test('an older sender\'s POST /raft/stream is still served', async () => {
+  const b = await startTransport(2n);
+  const session = http2.connect(b.url);
+  const stream = session.request({ ':method': 'POST', ':path': '/raft/stream', 'x-tetcd-cluster-id': '10',
+    'x-tetcd-from': '1', 'x-tetcd-to': '2' });
+  const status = await new Promise<number>((resolve) => stream.on('response', (h) => resolve(Number(h[':status']))));
+  assert.equal(status, 200);
+  stream.write(encodeFrame([heartbeat(1n, 2n, 12)]));
+  await waitFor('b to receive', () => (b.rec.received.length === 1 ? true : undefined));
+  assert.equal(b.rec.received[0]!.commit, 12);
+  session.destroy();
+});
+
+test('a preface split across segments is accepted', async () => {
+  const b = await startTransport(2n);
+  const preface = Buffer.from(encodePreface(CLUSTER, 1n, 2n));
+  const answer = await new Promise<string>((resolve) => {
+    const socket = net.connect(Number(new URL(b.url).port), '127.0.0.1');
+    socket.setNoDelay(true);
+    let text = '';
+    socket.on('data', (chunk: Buffer) => {
+      text += chunk.toString('latin1');
+      socket.write(encodeFrame([heartbeat(1n, 2n, 13)]));
+      setTimeout(() => socket.end(), 50);
+    });
+    socket.on('close', () => resolve(text));
+    // 'T', then the rest of the magic, then the ids: each arrives on its own.
+    socket.write(preface.subarray(0, 1));
+    setTimeout(() => socket.write(preface.subarray(1, 12)), 20);
+    setTimeout(() => socket.write(preface.subarray(12)), 40);
+  });
+  assert.equal(answer, 'OK\n');
+  await waitFor('b to receive', () => (b.rec.received.length === 1 ? true : undefined));
 });
 
 test('removing a peer closes its incoming raw stream', async () => {

@@ -59,8 +59,8 @@ function rawRaftPost(peerUrl: string, caFile: string, cert: CertFiles | undefine
 
 /**
  * Opens a raw raft stream (ALPN tetcd-raft) to a peer URL presenting `cert` (or none) and writes a preface
- * for another cluster; resolves to the answer line, or to 'refused' when the TLS handshake or the
- * connection fails before any answer.
+ * for another cluster; resolves to the answer line, to 'refused' when the TLS handshake or the
+ * connection fails before any answer, or to 'timeout' when nothing happens in time.
  */
 function rawRaftStream(peerUrl: string, caFile: string, cert: CertFiles | undefined): Promise<string> {
   return new Promise((resolve) => {
@@ -69,12 +69,13 @@ function rawRaftStream(peerUrl: string, caFile: string, cert: CertFiles | undefi
       rejectUnauthorized: false, ALPNProtocols: ['tetcd-raft'],
       ...(cert === undefined ? {} : { cert: readFileSync(cert.cert), key: readFileSync(cert.key) }) });
     let answer = '';
-    const timer = setTimeout(() => socket.destroy(), RAW_REQUEST_TIMEOUT_MS);
+    let timedOut = false;
+    const timer = setTimeout(() => { timedOut = true; socket.destroy(); }, RAW_REQUEST_TIMEOUT_MS);
     socket.on('data', (chunk: Buffer) => { answer += chunk.toString('utf8'); });
     socket.on('error', () => undefined);
     socket.on('close', () => {
       clearTimeout(timer);
-      resolve(answer === '' ? 'refused' : answer.trim());
+      resolve(answer !== '' ? answer.trim() : timedOut ? 'timeout' : 'refused');
     });
     socket.write('TETCD-RAFT/1 1 1 2\n');
   });

@@ -52,7 +52,8 @@ export class RawPeerLink implements PeerLink {
   private handshaking = true;
   private answer: Buffer = Buffer.alloc(0);
 
-  constructor(target: LinkTarget, clientTls: tls.ConnectionOptions | undefined, private readonly events: LinkEvents) {
+  constructor(target: LinkTarget, clientTls: tls.ConnectionOptions | undefined, private readonly events: LinkEvents,
+    handshakeTimeoutMs = RAW_HANDSHAKE_TIMEOUT_MS) {
     const socket = connectPeerSocket(target.url, clientTls, RAW_STREAM_ALPN);
     this.socket = socket;
     socket.on('error', (error: NodeJS.ErrnoException) => {
@@ -66,7 +67,7 @@ export class RawPeerLink implements PeerLink {
         socket.destroy();
       }
     });
-    socket.setTimeout(RAW_HANDSHAKE_TIMEOUT_MS, () => socket.destroy());
+    socket.setTimeout(handshakeTimeoutMs, () => socket.destroy());
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('close', () => events.closed());
     socket.write(encodePreface(target.clusterId, target.from, target.to));

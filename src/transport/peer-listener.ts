@@ -28,7 +28,7 @@ export interface ListenerIdentity { localId: bigint; clusterId: bigint }
 /** Time a new connection gets to show its protocol (and a raft stream its whole preface line). */
 export const SNIFF_TIMEOUT_MS = 10_000;
 /** Time a refused raft stream's sender gets to read the ERR line and close before it is dropped. */
-const REFUSAL_LINGER_MS = 1000;
+export const REFUSAL_LINGER_MS = 1000;
 
 /** TLS for the peer port: server options and the post-handshake certificate checks. */
 export interface PeerListenerTls { options: tls.TlsOptions; check: PeerCertificateCheck }
@@ -46,7 +46,8 @@ export class PeerListener {
     private readonly handler: TransportHandler,
     private readonly logger: Logger,
     private readonly frameBytesMax: number,
-    private readonly tlsConfig?: PeerListenerTls,
+    private readonly tlsConfig: PeerListenerTls | undefined,
+    private readonly sniffTimeoutMs = SNIFF_TIMEOUT_MS,
   ) {
     this.server = http2.createServer();
     this.server.on('session', (session) => {
@@ -147,7 +148,7 @@ export class PeerListener {
       socket.setTimeout(0);
       this.serveRawStream(socket, head.subarray(0, newline).toString('latin1'), head.subarray(newline + 1));
     };
-    socket.setTimeout(SNIFF_TIMEOUT_MS, () => reject('no protocol preface in time'));
+    socket.setTimeout(this.sniffTimeoutMs, () => reject('no protocol preface in time'));
     socket.on('data', onData);
   }
 

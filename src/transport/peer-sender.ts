@@ -40,7 +40,8 @@ export class PeerSender {
     private readonly handler: TransportHandler,
     private readonly logger: Logger,
     private readonly backlogBytesMax: number,
-    private readonly clientTls?: tls.ConnectionOptions,
+    private readonly clientTls: tls.ConnectionOptions | undefined,
+    private readonly handshakeTimeoutMs: number,
   ) {
     this.connect();
   }
@@ -132,7 +133,7 @@ export class PeerSender {
       },
     };
     own.link = this.peerSpeaksOnlyH2 ? new H2PeerLink(target, this.clientTls, events)
-      : new RawPeerLink(target, this.clientTls, events);
+      : new RawPeerLink(target, this.clientTls, events, this.handshakeTimeoutMs);
     this.link = own.link;
   }
 

@@ -16,6 +16,7 @@ import type { Logger } from '../platform/logger.js';
 import { MessageType, type Message } from '../raft/types.js';
 import type { TransportHandler } from '../server/transport-api.js';
 import { encodeFrame, FrameReader } from './message-codec.js';
+import { REFUSAL_LINGER_MS } from './peer-listener.js';
 import { PeerTransport } from './peer-transport.js';
 import { encodePreface } from './raw-stream.js';
 
@@ -63,7 +64,8 @@ async function testCertificate(): Promise<{ certPem: string; keyPem: string }> {
   return certificate;
 }
 
-async function startTransport(localId: bigint, clusterId = CLUSTER, secure = false): Promise<{
+async function startTransport(localId: bigint, clusterId = CLUSTER, secure = false,
+  timeouts: { handshakeTimeoutMs?: number; sniffTimeoutMs?: number } = {}): Promise<{
   transport: PeerTransport; url: string; rec: Recorder; records: Array<Record<string, unknown>>;
 }> {
   const rec = recorder();
@@ -74,7 +76,7 @@ async function startTransport(localId: bigint, clusterId = CLUSTER, secure = fal
     client: { ca: cert.certPem, cert: cert.certPem, key: cert.keyPem },
   };
   const transport = new PeerTransport({ localId, clusterId, frameBytesMax: FRAME_BYTES_MAX,
-    backlogBytesMax: 1 << 20, tls: tlsOptions }, rec.handler, logger);
+    backlogBytesMax: 1 << 20, tls: tlsOptions, ...timeouts }, rec.handler, logger);
   transports.push(transport);
   const port = await transport.listen('127.0.0.1', 0, secure);
   return { transport, url: `${secure ? 'https' : 'http'}://127.0.0.1:${port}`, rec, records };
@@ -302,3 +304,47 @@ function exchangeThenClose(port: number, bytes: Buffer): Promise<string> {
     socket.write(bytes);
   });
 }
+
+test('a peer that accepts the connection but never answers the preface is dropped and tried again', async () => {
+  let connections = 0;
+  const blackHole = net.createServer((socket) => {
+    connections++;
+    socket.on('error', () => undefined);
+    socket.resume();
+  });
+  servers.push(blackHole);
+  const port = await new Promise<number>((resolve) => blackHole.listen(0, '127.0.0.1', () => resolve((blackHole.address() as net.AddressInfo).port)));
+  const a = await startTransport(1n, CLUSTER, false, { handshakeTimeoutMs: 100 });
+  a.transport.addPeer(6n, [`http://127.0.0.1:${port}`]);
+  await waitFor('a reconnect after the handshake timeout', () => (connections >= 2 ? true : undefined));
+  assert.equal(a.transport.streamProtocol(6n), undefined);
+  a.transport.removePeer(6n);
+});
+
+test('the peer port closes a connection that shows no protocol in time, and a refused one that stays open', async () => {
+  const b = await startTransport(2n, CLUSTER, false, { sniffTimeoutMs: 100 });
+  const port = Number(new URL(b.url).port);
+  const startedMs = performance.now();
+  assert.equal(await exchange(port, Buffer.alloc(0)), '');
+  assert.ok(performance.now() - startedMs < WAIT_MS);
+  await waitFor('the rejection log', () => b.records.find((r) => r.msg === 'rejected connection' &&
+    r.error === 'no protocol preface in time'));
+  // A refused sender that keeps its half of the connection open is dropped after the linger time: what it
+  // writes then is answered with a reset, which its next write reports (kept open, the server would read
+  // and ignore it, and the writes would succeed).
+  const refused = await new Promise<{ text: string; error: string | undefined }>((resolve) => {
+    const socket = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true });
+    let text = '';
+    let error: string | undefined;
+    socket.on('data', (chunk: Buffer) => { text += chunk.toString('latin1'); });
+    socket.on('end', () => setTimeout(() => {
+      socket.write('late bytes');
+      setTimeout(() => socket.write('more late bytes'), 100);
+    }, REFUSAL_LINGER_MS + 300));
+    socket.on('error', (e: NodeJS.ErrnoException) => { error = e.code; });
+    socket.on('close', () => resolve({ text, error }));
+    socket.write(encodePreface(0x99n, 1n, 2n));
+  });
+  assert.equal(refused.text, 'ERR cluster ID mismatch (local 10, remote 99)\n');
+  assert.ok(refused.error === 'EPIPE' || refused.error === 'ECONNRESET', `error ${refused.error}`);
+});

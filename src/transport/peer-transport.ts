@@ -8,7 +8,8 @@ import { assert } from '../base/assert.js';
 import type { Message } from '../raft/types.js';
 import type { LeaseForwardKind, Transport, TransportHandler } from '../server/transport-api.js';
 import type { Logger } from '../platform/logger.js';
-import { PeerListener, type PeerListenerTls } from './peer-listener.js';
+import { PeerListener, type PeerListenerTls, SNIFF_TIMEOUT_MS } from './peer-listener.js';
+import { RAW_HANDSHAKE_TIMEOUT_MS } from './peer-link.js';
 import { PeerSender } from './peer-sender.js';
 import { peerRequest } from './peer-request.js';
 import { ERROR_TABLE, etcdError, type EtcdErrorCode } from '../base/errors.js';
@@ -27,6 +28,10 @@ export interface PeerTransportOptions {
   metrics?: PeerMetricsHooks | undefined;
   /** Peer TLS: the listener side (https:// listen URLs) and the options for outgoing https:// connections. */
   tls?: { listener?: PeerListenerTls | undefined; client: tls.ConnectionOptions } | undefined;
+  /** Time a peer gets to answer a raft stream's preface (default RAW_HANDSHAKE_TIMEOUT_MS). */
+  handshakeTimeoutMs?: number | undefined;
+  /** Time a new connection gets to show its protocol on the peer port (default SNIFF_TIMEOUT_MS). */
+  sniffTimeoutMs?: number | undefined;
 }
 
 export class PeerTransport implements Transport {
@@ -45,7 +50,7 @@ export class PeerTransport implements Transport {
       })));
     }
     this.listener = new PeerListener({ localId: options.localId, clusterId: options.clusterId }, handler, logger,
-      options.frameBytesMax, options.tls?.listener);
+      options.frameBytesMax, options.tls?.listener, options.sniffTimeoutMs ?? SNIFF_TIMEOUT_MS);
   }
 
   /** Listens on host:port, with TLS when `secure`. @throws Error if TLS is not configured or bind fails. */
@@ -75,7 +80,8 @@ export class PeerTransport implements Transport {
     if (this.senders.has(id) || peerUrls.length === 0) return;
     this.senders.set(id, new PeerSender(id, peerUrls, { localId: this.options.localId,
       clusterId: this.options.clusterId },
-      this.handler, this.logger, this.options.backlogBytesMax, this.options.tls?.client));
+      this.handler, this.logger, this.options.backlogBytesMax, this.options.tls?.client,
+      this.options.handshakeTimeoutMs ?? RAW_HANDSHAKE_TIMEOUT_MS));
   }
 
   removePeer(id: bigint): void {
